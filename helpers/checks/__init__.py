@@ -1,0 +1,76 @@
+"""Checks for the exercises: one module per notebook (``nb01``, ``nb02``, ...).
+
+A check calls the learner's function on its own data, prints one plain line that says
+whether it passed, and on failure says what was wrong and gives a hint. It never
+raises, so a notebook with an untouched stub still runs top to bottom.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Mismatch", "run_check", "expect_close", "expect_number"]
+
+
+class Mismatch(Exception):
+    """Raised inside a check's test to say what the learner's answer got wrong."""
+
+
+def run_check(exercise: str, fn: Any, test: Callable[[Callable[..., Any]], str], hint: str) -> bool:
+    """Run ``test(fn)``, print a verdict and return True when it passed.
+
+    Args:
+        exercise: a short name, e.g. "Exercise 1 (mse_gradient)".
+        fn: the learner's function.
+        test: calls ``fn`` and returns a success message, or raises :class:`Mismatch`.
+        hint: printed after a failure.
+    """
+    if not callable(fn):
+        problem = f"expected your function, got {type(fn).__name__}. Pass the function itself, without ()."
+    else:
+        try:
+            print(f"✅ {exercise} passed: {test(fn)}")
+            return True
+        except Mismatch as exc:
+            problem = str(exc)
+        except Exception as exc:  # the learner's code raised: report it instead of a traceback
+            problem = f"your function raised {type(exc).__name__}: {exc}"
+    print(f"❌ {exercise} not yet: {problem}\n   Hint: {hint}")
+    return False
+
+
+def _as_array(value: Any, what: str) -> np.ndarray:
+    if value is None:
+        raise Mismatch(f"{what} is None. Replace the `...` with your code and `return` the result.")
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Mismatch(f"{what} should be numbers, got {type(value).__name__}.") from None
+    return arr
+
+
+def expect_number(value: Any, expected: float, what: str, *, rtol: float = 1e-6) -> float:
+    """Raise :class:`Mismatch` unless ``value`` is one number close to ``expected``."""
+    arr = _as_array(value, what)
+    if arr.size != 1:
+        raise Mismatch(f"{what} should be a single number, got shape {arr.shape}.")
+    got = float(arr.reshape(-1)[0])
+    if not np.isclose(got, expected, rtol=rtol, atol=1e-12):
+        raise Mismatch(f"{what} is {got:.6g}, expected {expected:.6g}.")
+    return got
+
+
+def expect_close(value: Any, expected: Any, what: str, *, rtol: float = 1e-6) -> np.ndarray:
+    """Raise :class:`Mismatch` unless ``value`` has ``expected``'s shape and values."""
+    arr = _as_array(value, what)
+    expected = np.asarray(expected, dtype=np.float64)
+    if arr.shape != expected.shape:
+        raise Mismatch(f"{what} has shape {arr.shape}, expected {expected.shape}.")
+    if not np.allclose(arr, expected, rtol=rtol, atol=1e-9):
+        raise Mismatch(f"{what} is {np.round(arr, 6).tolist()}, expected {np.round(expected, 6).tolist()}.")
+    return arr

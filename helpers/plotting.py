@@ -1,0 +1,235 @@
+"""Plots used across the course.
+
+Every function takes an optional ``ax`` and returns the ``Axes`` it drew on, labels its
+axes, uses the colour-blind-safe Okabe-Ito palette and never changes global style.
+Inputs may be NumPy arrays, lists or torch tensors (on any device, with or without grad).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+
+from .reference import closed_form_fit
+from .validation import check_xy, describe, to_numpy
+
+__all__ = ["PALETTE", "plot_fit", "plot_losses", "plot_loss_surface", "plot_lr_comparison"]
+
+#: Okabe-Ito colours, distinguishable with the common colour-vision deficiencies.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    elif not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {describe(ax)}.")
+    return ax
+
+
+def _line(params: Any, label: str) -> tuple[float, float]:
+    if not isinstance(params, (tuple, list)) or len(params) != 2:
+        raise TypeError(
+            f"fits[{label!r}] must be a pair (weight, bias), got {describe(params)}. "
+            f"Use bias 0 for a line through the origin."
+        )
+    w = to_numpy(params[0], f"fits[{label!r}] weight").reshape(-1)
+    b = to_numpy(params[1], f"fits[{label!r}] bias").reshape(-1)
+    if w.size != 1 or b.size != 1:
+        raise ValueError(f"fits[{label!r}] must hold one weight and one bias for a line.")
+    return float(w[0]), float(b[0])
+
+
+def plot_fit(
+    x: Any,
+    y: Any,
+    fits: Mapping[str, tuple[Any, Any]] | None = None,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Scatter the data and draw one line per fitted model.
+
+    Args:
+        x: (N,) or (N, 1) inputs; y: (N,) or (N, 1) targets.
+        fits: label -> (weight, bias) for each line to draw.
+        ax: Axes to draw on; a new figure if None.
+        title: optional title.
+
+    Returns:
+        The Axes.
+    """
+    xs, ys = check_xy(x, y)
+    if xs.shape[1] != 1:
+        raise ValueError(f"plot_fit draws one input feature, got x of shape {xs.shape}.")
+    ax = _axes(ax)
+    ax.scatter(xs[:, 0], ys, s=18, color=PALETTE[0], alpha=0.7, label="data")
+    grid = np.linspace(xs.min(), xs.max(), 100)
+    for i, (label, params) in enumerate((fits or {}).items()):
+        w, b = _line(params, label)
+        style = "-" if i == 0 else "--"
+        ax.plot(grid, w * grid + b, style, color=PALETTE[1 + i % 7], lw=2, label=f"{label}: y = {w:.3f}x + {b:.3f}")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(loc="best", fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _histories(losses: Any) -> dict[str, np.ndarray]:
+    if isinstance(losses, Mapping):
+        items = losses.items()
+    else:
+        items = [("loss", losses)]
+    out = {}
+    for label, values in items:
+        arr = to_numpy(values, f"losses[{label!r}]", finite=False).reshape(-1)
+        if arr.size == 0:
+            raise ValueError(f"the loss history {label!r} is empty. Train for at least one step first.")
+        out[str(label)] = arr
+    if not out:
+        raise ValueError("losses is empty: pass a list of losses or a dict of label -> list.")
+    return out
+
+
+def plot_losses(
+    losses: Sequence[float] | Mapping[str, Sequence[float]],
+    *,
+    ax: Axes | None = None,
+    log_scale: bool = True,
+    xlabel: str = "step",
+    title: str | None = None,
+) -> Axes:
+    """Plot one loss curve, or several on the same axes.
+
+    Args:
+        losses: a sequence of K losses, or label -> sequence for several curves.
+        ax: Axes to draw on; a new figure if None.
+        log_scale: use a logarithmic y axis (losses span orders of magnitude).
+        xlabel: what one point on the x axis is ("step", "epoch").
+        title: optional title.
+
+    Returns:
+        The Axes.
+    """
+    curves = _histories(losses)
+    ax = _axes(ax)
+    for i, (label, arr) in enumerate(curves.items()):
+        ax.plot(np.arange(len(arr)), arr, color=PALETTE[i % 8], lw=2, label=label)
+    if log_scale:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("loss (MSE)")
+    if len(curves) > 1:
+        ax.legend(loc="best", fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_loss_surface(
+    x: Any,
+    y: Any,
+    *,
+    path: Any = None,
+    w_range: tuple[float, float] | None = None,
+    b_range: tuple[float, float] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Contours of the MSE over (w, b) for ``y = w x + b``, with an optional descent path.
+
+    Args:
+        x: (N,) or (N, 1) inputs; y: (N,) or (N, 1) targets.
+        path: (K, 2) array of (w, b) after each step, drawn as a line with markers.
+        w_range, b_range: plotted ranges; by default they cover the minimum and the path.
+        ax: Axes to draw on; a new figure if None.
+        title: optional title.
+
+    Returns:
+        The Axes. The closed-form minimum is marked with a star.
+    """
+    xs, ys = check_xy(x, y)
+    if xs.shape[1] != 1:
+        raise ValueError(f"plot_loss_surface needs one input feature, got x of shape {xs.shape}.")
+    (w_star,), b_star = closed_form_fit(xs, ys)
+    pts = np.array([[w_star, b_star]])
+    if path is not None:
+        path = to_numpy(path, "path", finite=False)
+        if path.ndim != 2 or path.shape[1] != 2:
+            raise ValueError(f"path must have shape (K, 2) of (w, b) pairs, got shape {path.shape}.")
+        path = path[np.all(np.isfinite(path), axis=1)]
+        pts = np.vstack([pts, path])
+
+    def span(lo: float, hi: float) -> tuple[float, float]:
+        pad = max(0.25 * (hi - lo), 1.0)
+        return lo - pad, hi + pad
+
+    w_range = w_range or span(pts[:, 0].min(), pts[:, 0].max())
+    b_range = b_range or span(pts[:, 1].min(), pts[:, 1].max())
+    ws = np.linspace(*w_range, 120)
+    bs = np.linspace(*b_range, 120)
+    W, B = np.meshgrid(ws, bs)
+    X = xs[:, 0]
+    # mean((w x + b - y)^2) for every (w, b) on the grid, expanded so no (120, 120, N) array is built
+    loss = (
+        W**2 * np.mean(X**2) + B**2 + np.mean(ys**2)
+        + 2 * W * B * np.mean(X) - 2 * W * np.mean(X * ys) - 2 * B * np.mean(ys)
+    )
+    ax = _axes(ax)
+    levels = np.geomspace(max(loss.min(), 1e-6), loss.max(), 25)
+    ax.contour(W, B, loss, levels=levels, cmap="viridis", linewidths=0.8)
+    ax.plot([w_star], [b_star], marker="*", ms=16, color=PALETTE[3], ls="none", label="closed form")
+    if path is not None and len(path):
+        ax.plot(path[:, 0], path[:, 1], "o-", ms=3, lw=1.2, color=PALETTE[1], label="gradient descent")
+        ax.plot(path[:1, 0], path[:1, 1], "s", ms=7, color=PALETTE[1])
+    ax.set_xlim(w_range)
+    ax.set_ylim(b_range)
+    ax.set_xlabel("w (slope)")
+    ax.set_ylabel("b (intercept)")
+    ax.legend(loc="upper right", fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_lr_comparison(
+    histories: Mapping[float, Sequence[float]],
+    *,
+    ax: Axes | None = None,
+    title: str | None = "Loss for each learning rate",
+) -> Axes:
+    """Loss curves for several learning rates on a log scale, marking the ones that diverge.
+
+    A run counts as diverged if its loss becomes NaN/inf or ends above where it started.
+
+    Args:
+        histories: learning rate -> sequence of losses per step.
+        ax: Axes to draw on; a new figure if None.
+        title: optional title.
+
+    Returns:
+        The Axes.
+    """
+    if not isinstance(histories, Mapping) or not histories:
+        raise TypeError(f"histories must be a non-empty dict of learning rate -> losses, got {describe(histories)}.")
+    ax = _axes(ax)
+    for i, (lr, values) in enumerate(histories.items()):
+        arr = to_numpy(values, f"histories[{lr}]", finite=False).reshape(-1)
+        finite = np.isfinite(arr)
+        diverged = (not finite.all()) or arr[-1] > arr[0]
+        shown = np.where(finite, arr, np.nan)
+        label = f"lr = {lr:g}" + (" (diverges)" if diverged else "")
+        ax.plot(np.arange(len(arr)), shown, color=PALETTE[i % 8], lw=2, ls=":" if diverged else "-", label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss (MSE)")
+    ax.legend(loc="best", fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax

@@ -1,0 +1,99 @@
+"""The closed-form least-squares answer: the ground truth every notebook checks against."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .validation import check_finite_number, check_xy, describe, to_numpy
+
+__all__ = ["closed_form_fit", "compare_with_closed_form"]
+
+
+def closed_form_fit(x: Any, y: Any, *, bias: bool = True) -> tuple[np.ndarray, float]:
+    """Least-squares weights and bias, solved directly rather than by gradient descent.
+
+    Minimises the mean squared error ``mean((x @ w + b - y) ** 2)`` in float64.
+
+    Args:
+        x: (N,) or (N, d) features, NumPy array, torch tensor or list.
+        y: (N,) or (N, 1) targets.
+        bias: fit an intercept b. With ``bias=False`` the line goes through the origin
+            and the returned bias is 0.0.
+
+    Returns:
+        weights: (d,) float64 array; bias: float.
+
+    Raises:
+        ValueError: if the answer is not unique (fewer samples than parameters, or a
+            feature that is constant or a copy of another).
+    """
+    xs, ys = check_xy(x, y)
+    n, d = xs.shape
+    design = np.hstack([xs, np.ones((n, 1))]) if bias else xs
+    rank = np.linalg.matrix_rank(design)
+    if rank < design.shape[1]:
+        why = (
+            f"only {n} sample(s) for {design.shape[1]} parameter(s)"
+            if n < design.shape[1]
+            else "a feature is constant (so it duplicates the bias) or a combination of others"
+            if bias
+            else "a feature is all zeros or a combination of others"
+        )
+        raise ValueError(
+            f"closed_form_fit has no unique answer for x of shape {xs.shape}: {why}. "
+            f"Add samples or drop the redundant feature."
+        )
+    solution, *_ = np.linalg.lstsq(design, ys, rcond=None)
+    if bias:
+        return solution[:d], float(solution[d])
+    return solution, 0.0
+
+
+def compare_with_closed_form(
+    x: Any,
+    y: Any,
+    weights: Any,
+    bias: Any = None,
+    *,
+    label: str = "gradient descent",
+    tol: float = 1e-3,
+) -> float:
+    """Print a fit beside the closed-form answer and return the largest difference.
+
+    Args:
+        x: (N,) or (N, d) features the model was trained on.
+        y: (N,) or (N, 1) targets.
+        weights: the trained slope(s): a number, or d numbers (array, tensor or
+            ``nn.Parameter``, any shape with d elements, e.g. ``linear.weight`` of shape (1, d)).
+        bias: the trained intercept, or None for a model without one.
+        label: the name of the method, printed in the table.
+        tol: the agreement printed as "yes"/"NO".
+
+    Returns:
+        max |difference| over all parameters.
+    """
+    tol = check_finite_number(tol, "tol", positive=True)
+    w = to_numpy(weights, "weights").reshape(-1)
+    ref_w, ref_b = closed_form_fit(x, y, bias=bias is not None)
+    if w.shape != ref_w.shape:
+        raise ValueError(
+            f"weights has {w.size} value(s) but x has {ref_w.size} feature(s) "
+            f"(weights: {describe(weights)}). Pass one weight per feature."
+        )
+    names = [f"w{i + 1}" if len(w) > 1 else "w" for i in range(len(w))]
+    rows = [("closed form", ref_w), (label, w)]
+    if bias is not None:
+        b = to_numpy(bias, "bias").reshape(-1)
+        if b.size != 1:
+            raise ValueError(f"bias must be one number, got {describe(bias)}.")
+        names.append("b")
+        rows = [("closed form", np.append(ref_w, ref_b)), (label, np.append(w, b))]
+    width = max(len(r[0]) for r in rows)
+    print(" " * width + "".join(f"{n:>10}" for n in names))
+    for name, values in rows:
+        print(f"{name:<{width}}" + "".join(f"{v:>10.4f}" for v in values))
+    diff = float(np.max(np.abs(rows[0][1] - rows[1][1])))
+    print(f"agree within {tol:g}: {'yes' if diff < tol else 'NO'}")
+    return diff

@@ -1,0 +1,159 @@
+"""Input checks shared by every public helper.
+
+Each check either returns clean data or raises a ``ValueError``/``TypeError`` whose
+message names the argument, what was given and how to fix it. Nothing here imports
+torch, so notebook 01 runs without it; torch tensors are recognised by duck typing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "describe",
+    "to_numpy",
+    "as_features",
+    "as_targets",
+    "check_xy",
+    "check_positive_int",
+    "check_finite_number",
+]
+
+
+def _is_tensor(value: Any) -> bool:
+    return type(value).__module__.startswith("torch") and hasattr(value, "detach")
+
+
+def describe(value: Any) -> str:
+    """A short description of ``value`` for error messages, e.g. ``float32 tensor of shape (5, 1)``."""
+    if _is_tensor(value):
+        dtype = str(value.dtype).removeprefix("torch.")
+        return f"{dtype} tensor of shape {tuple(value.shape)} on {value.device}"
+    if isinstance(value, np.ndarray):
+        return f"{value.dtype} array of shape {value.shape}"
+    if isinstance(value, (list, tuple)):
+        return f"{type(value).__name__} of length {len(value)}"
+    return f"{type(value).__name__} {value!r}"[:80]
+
+
+def to_numpy(value: Any, name: str, *, finite: bool = True) -> np.ndarray:
+    """Return ``value`` as a float64 NumPy array, finite unless ``finite=False``.
+
+    Accepts NumPy arrays, torch tensors (on any device, with or without grad), lists
+    and scalars. Integer and boolean data are converted to float, since the intent is
+    unambiguous. Strings, objects, complex numbers, NaN and inf are rejected.
+
+    Args:
+        value: array-like data.
+        name: the argument's name, used in error messages.
+        finite: reject NaN and inf (pass False for loss curves, which may diverge).
+
+    Returns:
+        A float64 array with the same shape as ``value``.
+    """
+    if isinstance(value, (str, bytes)):
+        raise TypeError(
+            f"{name} must be numbers, got the string {value!r:.40}. "
+            f"Convert it first, e.g. np.asarray(..., dtype=float)."
+        )
+    if _is_tensor(value):
+        value = value.detach().cpu().numpy()
+    elif isinstance(value, (list, tuple)) and any(_is_tensor(v) for v in value):
+        value = [v.item() if _is_tensor(v) else v for v in value]  # e.g. a list of 0-d losses
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:  # ragged lists
+        raise TypeError(
+            f"{name} could not be read as an array ({exc}). Pass a NumPy array, a torch "
+            f"tensor or a list of numbers with equal-length rows."
+        ) from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{name} must hold real numbers, got {arr.dtype} data ({describe(value)}). "
+            f"Convert it first, e.g. np.asarray({name}, dtype=float)."
+        )
+    arr = arr.astype(np.float64, copy=False)
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty ({describe(value)}). Pass at least one sample.")
+    if finite and not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(
+            f"{name} contains {bad} NaN or infinite value(s). Remove or impute them "
+            f"before fitting, e.g. keep = np.isfinite({name}).all(axis=1)."
+        )
+    return arr
+
+
+def as_features(x: Any, name: str = "x") -> np.ndarray:
+    """Return features as a float64 array of shape (N, d).
+
+    Args:
+        x: (N,) or (N, d) array-like. A 1-D input is one feature per sample.
+
+    Returns:
+        (N, d) float64 array.
+    """
+    arr = to_numpy(x, name)
+    if arr.ndim == 1:
+        return arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must have shape (N,) or (N, d), got shape {arr.shape}. "
+            f"Flatten extra dimensions, e.g. {name}.reshape(len({name}), -1)."
+        )
+    return arr
+
+
+def as_targets(y: Any, name: str = "y") -> np.ndarray:
+    """Return targets as a float64 array of shape (N,).
+
+    Args:
+        y: (N,) or (N, 1) array-like. Both mean one target per sample.
+
+    Returns:
+        (N,) float64 array.
+    """
+    arr = to_numpy(y, name)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        return arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{name} must have shape (N,) or (N, 1), got shape {arr.shape}. "
+            f"This course fits one target per sample; pick one column, e.g. {name}[:, :1]."
+        )
+    return arr
+
+
+def check_xy(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a dataset and return ``(x, y)`` as float64 arrays of shapes (N, d) and (N,)."""
+    xs = as_features(x, "x")
+    ys = as_targets(y, "y")
+    if len(xs) != len(ys):
+        raise ValueError(
+            f"x and y must have the same number of samples, got {len(xs)} and {len(ys)} "
+            f"(x: {describe(x)}, y: {describe(y)}). Check that they come from the same dataset."
+        )
+    return xs, ys
+
+
+def check_positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
+    """Return ``value`` as an int, raising if it is not an integer >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {describe(value)}. Pass e.g. {name}=10.")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}.")
+    return int(value)
+
+
+def check_finite_number(value: Any, name: str, *, positive: bool = False) -> float:
+    """Return ``value`` as a float, raising if it is not a finite real number (> 0 if asked)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {describe(value)}.")
+    number = float(value)
+    if not np.isfinite(number):
+        raise ValueError(f"{name} must be finite, got {number}.")
+    if positive and number <= 0:
+        raise ValueError(f"{name} must be greater than 0, got {number}.")
+    return number

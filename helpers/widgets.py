@@ -1,0 +1,116 @@
+"""Interactive demos that still show a result when no browser is attached.
+
+Each demo draws its figure once for the default values as an ordinary image output,
+so a reader on GitHub, nbval and a headless run all see it. In JupyterLab, Colab or
+Binder, moving a slider redraws that same image in place (through a display id, so no
+Output widget is needed and ipywidgets 7.7 and 8 behave the same).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .plotting import plot_loss_surface, plot_losses
+from .validation import check_finite_number, check_positive_int, check_xy, describe, to_numpy
+
+__all__ = ["descent_playground", "render_png"]
+
+
+def render_png(fig: Figure) -> bytes:
+    """Render a matplotlib Figure to PNG bytes (used to display and update figures in place)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _descent_figure(run: Callable[[float, int], Any], x: np.ndarray, y: np.ndarray, lr: float, steps: int) -> Figure:
+    path = to_numpy(run(lr, steps), "run(lr, steps)", finite=False)
+    if path.ndim != 2 or path.shape[1] != 2:
+        raise ValueError(
+            f"run(lr, steps) must return the (w, b) after each step as an array of shape (K, 2), "
+            f"got shape {path.shape}."
+        )
+    fig = Figure(figsize=(10, 3.8))
+    ax_surface, ax_loss = fig.subplots(1, 2)
+    # A diverging path leaves the picture; keep the view on the interesting region.
+    w_lo, w_hi = np.nanmin(path[:, 0]), np.nanmax(path[:, 0])
+    b_lo, b_hi = np.nanmin(path[:, 1]), np.nanmax(path[:, 1])
+    limit = 50.0
+    ranges = {}
+    if not np.all(np.isfinite(path)) or max(abs(w_lo), abs(w_hi), abs(b_lo), abs(b_hi)) > limit:
+        ranges = {"w_range": (-10.0, 10.0), "b_range": (-10.0, 10.0)}
+    plot_loss_surface(x, y, path=path, ax=ax_surface, title=f"lr = {lr:.3g}, {steps} steps", **ranges)
+    residual = path[:, :1] * x[:, 0] + path[:, 1:] - y  # (K, N)
+    with np.errstate(over="ignore", invalid="ignore"):
+        losses = np.mean(residual**2, axis=1)
+    plot_losses(losses, ax=ax_loss, title=f"final loss {losses[-1]:.4g}")
+    fig.tight_layout()
+    return fig
+
+
+def descent_playground(
+    run: Callable[[float, int], Any],
+    x: Any,
+    y: Any,
+    *,
+    lr: float = 0.1,
+    steps: int = 30,
+    lr_bounds: tuple[float, float] = (1e-3, 2.0),
+    max_steps: int = 200,
+) -> Any:
+    """Sliders for learning rate and number of steps that redraw a gradient-descent path.
+
+    Args:
+        run: your gradient descent, called as ``run(lr, steps)``; it must return the
+            parameters after each step as an array of shape (K, 2) of (w, b).
+        x: (N,) or (N, 1) inputs; y: (N,) or (N, 1) targets, for the loss surface.
+        lr, steps: the values drawn first (and the sliders' starting positions).
+        lr_bounds: (lowest, highest) learning rate on the logarithmic slider.
+        max_steps: the steps slider's maximum.
+
+    Returns:
+        The ipywidgets box holding the two sliders (already displayed, with the figure
+        below it). Its ``redraw()`` attribute redraws for the current slider values.
+    """
+    if not callable(run):
+        raise TypeError(f"run must be a function run(lr, steps), got {describe(run)}.")
+    xs, ys = check_xy(x, y)
+    lr = check_finite_number(lr, "lr", positive=True)
+    steps = check_positive_int(steps, "steps")
+    lo, hi = (check_finite_number(v, "lr_bounds", positive=True) for v in lr_bounds)
+    max_steps = check_positive_int(max_steps, "max_steps")
+    if not lo <= lr <= hi or steps > max_steps:
+        raise ValueError(f"lr={lr} must lie in lr_bounds={lr_bounds} and steps={steps} be <= max_steps={max_steps}.")
+
+    import ipywidgets as widgets
+    from IPython.display import Image, display
+
+    lr_slider = widgets.FloatLogSlider(
+        value=lr, base=10, min=math.log10(lo), max=math.log10(hi), step=0.05,
+        description="learning rate", continuous_update=False, readout_format=".3g",
+        style={"description_width": "initial"},
+    )
+    steps_slider = widgets.IntSlider(
+        value=steps, min=1, max=max_steps, description="steps", continuous_update=False,
+    )
+    controls = widgets.HBox([lr_slider, steps_slider])
+
+    def image() -> Image:
+        return Image(data=render_png(_descent_figure(run, xs, ys, lr_slider.value, steps_slider.value)))
+
+    display(controls)
+    handle = display(image(), display_id=True)
+
+    def redraw(_change: Any = None) -> None:
+        handle.update(image())
+
+    lr_slider.observe(redraw, names="value")
+    steps_slider.observe(redraw, names="value")
+    controls.redraw = redraw
+    return controls
