@@ -8,6 +8,9 @@ the torch-based parts load on first use.
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from .data import (
     make_doubling_data,
     make_intercept_slope_data,
@@ -21,18 +24,42 @@ from .widgets import descent_playground
 
 __version__ = "0.1.0"
 
+# Torch-based helpers load on first use, so `import helpers` stays NumPy-only.
+_LAZY = {
+    "make_loader": "training",
+    "train": "training",
+    "pick_device": "device",
+    "device_toggle": "device",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        return getattr(module, name)
+    raise AttributeError(f"module 'helpers' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ = [
     "PALETTE",
     "closed_form_fit",
     "compare_with_closed_form",
     "descent_playground",
+    "device_toggle",
     "make_doubling_data",
     "make_intercept_slope_data",
     "make_line_data",
+    "make_loader",
     "make_linear_data",
     "make_negative_slope_data",
+    "pick_device",
     "plot_fit",
     "plot_loss_surface",
     "plot_losses",
     "plot_lr_comparison",
+    "train",
 ]
