@@ -44,8 +44,9 @@ def test_header_badges_title_objectives(path):
     for url in badges(f"notebooks/{path.name}"):
         assert f"]({url})" in head["source"], f"missing badge link {url}"
     assert re.search(rf"^# {path.name[:2]} · \S", head["source"], re.M)
-    assert "Estimated time" in head["source"] and "Prerequisites" in head["source"]
-    objectives = re.findall(r"^\d\. ", head["source"], re.M)
+    assert re.search(r"\*\*(Estimated time|Time):\*\* \S", head["source"])
+    assert "**Prerequisites:**" in head["source"]
+    objectives = re.findall(r"^(?:\d\.|-) ", head["source"], re.M)
     assert 3 <= len(objectives) <= 5
 
 
@@ -117,3 +118,12 @@ def test_notebook_01_runs_without_torch():
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_readme_course_map_links_every_notebook_with_both_badges():
+    readme = (ROOT / "README.md").read_text()
+    for path in NOTEBOOKS:
+        row = next(line for line in readme.splitlines() if line.startswith(f"| [{path.name[:2]} · "))
+        assert f"](notebooks/{path.name})" in row
+        for url in badges(f"notebooks/{path.name}"):
+            assert f"]({url})" in row
