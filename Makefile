@@ -41,9 +41,10 @@ lint: setup
 unit: setup
 	$(BIN)/python -m pytest tests
 
-# Strict: every stored output must come out the same.
+# Strict: every stored output must come out the same, with 1 and with 2 torch threads.
 nbval: setup
-	$(BIN)/python -m pytest --nbval $(SANITIZE) $(NBVAL_OPTS) notebooks/
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest --nbval $(SANITIZE) $(NBVAL_OPTS) notebooks/
+	OMP_NUM_THREADS=2 $(BIN)/python -m pytest --nbval $(SANITIZE) $(NBVAL_OPTS) notebooks/
 
 # Colab's older stack (ipywidgets 7.7, oldest numpy and matplotlib allowed): helpers' unit
 # tests, then every notebook run top to bottom (lax: numbers may differ in the last digit).

@@ -31,6 +31,12 @@ def _axes(ax: Axes | None) -> Axes:
     return ax
 
 
+def _log_scale(ax: Axes, curves: list[np.ndarray]) -> None:
+    """Use a log y axis when some loss is positive (a log axis cannot show all-zero losses)."""
+    if any(np.any(np.isfinite(c) & (c > 0)) for c in curves):
+        ax.set_yscale("log", nonpositive="mask")
+
+
 def _line(params: Any, label: str) -> tuple[float, float]:
     if not isinstance(params, (tuple, list)) or len(params) != 2:
         raise TypeError(
@@ -114,7 +120,8 @@ def plot_losses(
     Args:
         losses: a sequence of K losses, or label -> sequence for several curves.
         ax: Axes to draw on; a new figure if None.
-        log_scale: use a logarithmic y axis (losses span orders of magnitude).
+        log_scale: use a logarithmic y axis (losses span orders of magnitude); ignored
+            when no loss is positive.
         xlabel: what one point on the x axis is ("step", "epoch").
         title: optional title.
 
@@ -126,7 +133,7 @@ def plot_losses(
     for i, (label, arr) in enumerate(curves.items()):
         ax.plot(np.arange(len(arr)), arr, color=PALETTE[i % 8], lw=2, label=label)
     if log_scale:
-        ax.set_yscale("log")
+        _log_scale(ax, list(curves.values()))
     ax.set_xlabel(xlabel)
     ax.set_ylabel("loss (MSE)")
     if len(curves) > 1:
@@ -233,8 +240,10 @@ def plot_lr_comparison(
             f"histories must be a non-empty dict of learning rate -> losses, got {describe(histories)}."
         )
     ax = _axes(ax)
+    curves = []
     for i, (lr, values) in enumerate(histories.items()):
         arr = to_numpy(values, f"histories[{lr}]", finite=False).reshape(-1)
+        curves.append(arr)
         finite = np.isfinite(arr)
         diverged = (not finite.all()) or arr[-1] > arr[0]
         shown = np.where(finite, arr, np.nan)
@@ -247,7 +256,7 @@ def plot_lr_comparison(
             ls=":" if diverged else "-",
             label=label,
         )
-    ax.set_yscale("log")
+    _log_scale(ax, curves)
     ax.set_xlabel("step")
     ax.set_ylabel("loss (MSE)")
     ax.legend(loc="best", fontsize="small")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-import tomllib
 
+import tomllib
 from conftest import ROOT
 from packaging.requirements import Requirement
 

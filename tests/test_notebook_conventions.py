@@ -101,25 +101,6 @@ def test_colab_cell_installs_only_helpers_at_the_pinned_ref(path, monkeypatch):
     assert calls == [], "running the cell twice must not reinstall"
 
 
-def test_notebook_01_runs_without_torch():
-    """Notebook 01 is NumPy only: run all its code with torch made unimportable."""
-    path = ROOT / "notebooks" / "01_numpy_gradient_descent.ipynb"
-    cells = code_cells(load_notebook(path))
-    assert not any(re.search(r"^\s*(import|from) torch", c["source"], re.M) for c in cells)
-    program = "\n".join(
-        ["import sys", "sys.modules['torch'] = None"] + [c["source"] for c in cells]
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", program],
-        cwd=path.parent,
-        capture_output=True,
-        text=True,
-        env={"MPLBACKEND": "Agg", "PATH": ""},
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-
-
 def test_readme_course_map_links_every_notebook_with_both_badges():
     readme = (ROOT / "README.md").read_text()
     for path in NOTEBOOKS:
