@@ -138,12 +138,20 @@ def check_xy(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return xs, ys
 
 
-def check_positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
-    """Return ``value`` as an int, raising if it is not an integer >= ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {describe(value)}. Pass e.g. {name}=10.")
+def check_positive_int(
+    value: Any, name: str, *, minimum: int = 1, example: str | None = None
+) -> int:
+    """Return ``value`` as an int, raising if it is not an integer >= ``minimum``.
+
+    Python and NumPy integers (anything with ``__index__``) count; bools and floats do not.
+    ``example`` (e.g. ``"batch_size=32"``) is suggested in the error message.
+    """
+    example = example or f"{name}={max(minimum, 10)}"
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise TypeError(f"{name} must be an integer, got {describe(value)}. Pass e.g. {example}.")
+    value = value.__index__()
     if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}.")
+        raise ValueError(f"{name} must be at least {minimum}, got {value}. Pass e.g. {example}.")
     return int(value)
 
 
