@@ -5,11 +5,13 @@
 - The setup cells run twice: re-running them must do no harm.
 - Cells marked ``NBVAL_RAISES_EXCEPTION`` must raise; all others must not.
 - Notebook 01 runs with torch made unimportable (it is NumPy only).
+- Peak memory stays under 600 MB (notebook 04's target; Binder allows 2 GB in all).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -62,8 +64,12 @@ for i, src in enumerate(setup + cells):
     else:
         if must_raise:
             raise SystemExit(f"cell {i} was marked NBVAL_RAISES_EXCEPTION but did not raise:\n{src}")
+import resource
+print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 print("OK")
 """
+
+PEAK_MB = 600
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -80,3 +86,5 @@ def test_notebook_runs_offline_and_setup_twice(path):
     )
     assert done.returncode == 0, (done.stdout[-1500:], done.stderr[-3000:])
     assert done.stdout.rstrip().endswith("OK")
+    peak = float(re.search(r"peak RSS (\d+) MB", done.stdout).group(1))
+    assert peak < PEAK_MB, f"{path.name} peaked at {peak:.0f} MB"

@@ -18,7 +18,9 @@ from helpers.validation import check_xy
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-dtypes = st.sampled_from([np.float64, np.float32, np.int64, np.int32, np.bool_, np.complex128, np.str_])
+dtypes = st.sampled_from(
+    [np.float64, np.float32, np.int64, np.int32, np.bool_, np.complex128, np.str_]
+)
 shapes = hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=6)
 finite = st.floats(-1e3, 1e3, allow_nan=False)
 any_float = st.floats(allow_nan=True, allow_infinity=True, width=32)
@@ -32,7 +34,11 @@ def arrays(draw):
         return np.full(shape, "1.0")
     elements = any_float if dtype in (np.float64, np.float32) else None
     arr = draw(hnp.arrays(dtype, shape, elements=elements))
-    return torch.from_numpy(arr) if draw(st.booleans()) and dtype is not np.str_ and dtype is not np.complex128 else arr
+    return (
+        torch.from_numpy(arr)
+        if draw(st.booleans()) and dtype is not np.str_ and dtype is not np.complex128
+        else arr
+    )
 
 
 def is_clear(exc: Exception, *names: str) -> bool:
@@ -168,3 +174,84 @@ def test_compare_with_closed_form_reports_or_refuses_clearly(weights, bias):
     if bias is not None:
         expected.append(abs(float(np.asarray(bias, dtype=float).reshape(-1)[0]) - ref_b))
     assert result.max_difference == pytest.approx(max(expected))
+
+
+# --------------------------------------------------------------------------- training helpers
+@SETTINGS
+@given(
+    x=arrays(),
+    y=arrays(),
+    batch_size=st.one_of(st.integers(-2, 40), st.floats(0, 10), st.none(), st.just("8")),
+    seed=st.one_of(st.integers(-3, 2**31), st.floats(0, 1)),
+    shuffle=st.one_of(st.booleans(), st.just(1)),
+)
+def test_make_loader_yields_every_pair_once_or_refuses_clearly(x, y, batch_size, seed, shuffle):
+    try:
+        loader = helpers.make_loader(x, y, batch_size, seed=seed, shuffle=shuffle)
+    except Exception as exc:  # noqa: BLE001
+        assert is_clear(exc, "x", "y", "batch_size", "seed", "shuffle"), repr(exc)
+        return
+    xs = torch.as_tensor(np.asarray(x, dtype=np.float32)).reshape(len(x), -1)
+    ys = torch.as_tensor(np.asarray(y, dtype=np.float32)).reshape(len(y), -1)
+    batches = list(loader)
+    assert len(batches) == len(loader) == -(-len(xs) // batch_size)
+    assert all(len(xb) <= batch_size and xb.dtype == torch.float32 for xb, _ in batches)
+    got_x = torch.cat([xb for xb, _ in batches])
+    got_y = torch.cat([yb for _, yb in batches])
+    # the same pairs, each exactly once, in some order
+    key = lambda a, b: sorted(map(tuple, torch.cat([a, b], 1).tolist()))  # noqa: E731
+    assert key(got_x, got_y) == key(xs, ys)
+
+
+@SETTINGS
+@given(
+    epochs=st.one_of(st.integers(-2, 4), st.floats(0, 3), st.none()),
+    lr=st.sampled_from([0.01, 0.1, 1.0, 10.0, 1e6]),
+    batch_size=st.integers(1, 30),
+    flat_targets=st.booleans(),
+)
+def test_train_learns_diverges_clearly_or_refuses_clearly(epochs, lr, batch_size, flat_targets):
+    x, y = helpers.make_intercept_slope_data(n=30, as_tensor=True)
+    loader = helpers.make_loader(x, y.ravel() if flat_targets else y, batch_size, seed=0)
+    torch.manual_seed(0)
+    model = torch.nn.Linear(1, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    try:
+        history = helpers.train(model, torch.nn.MSELoss(), opt, loader, epochs)
+    except FloatingPointError as exc:
+        assert "epoch" in str(exc) and "learning rate" in str(exc), str(exc)
+        return
+    except Exception as exc:  # noqa: BLE001
+        assert is_clear(exc, "epochs"), repr(exc)
+        return
+    assert len(history["train_loss"]) == epochs
+    assert all(np.isfinite(history["train_loss"]))
+    for p in model.parameters():
+        assert torch.isfinite(p).all()
+
+
+@SETTINGS
+@given(
+    name=st.one_of(
+        st.text(max_size=8),
+        st.sampled_from(["cpu", "CPU", "cuda", "cuda:1", "mps", "gpu", "auto", " cpu"]),
+        st.integers(),
+        st.none(),
+    )
+)
+def test_pick_device_picks_a_present_device_or_refuses_clearly(name):
+    import os
+
+    saved = os.environ.pop("COURSE_DEVICE", None)
+    try:
+        device = helpers.pick_device(name, verbose=False)
+    except Exception as exc:  # noqa: BLE001
+        assert isinstance(exc, (ValueError, TypeError)) and (
+            "cpu" in str(exc) or "device" in str(exc)
+        ), repr(exc)
+        return
+    finally:
+        if saved is not None:
+            os.environ["COURSE_DEVICE"] = saved
+    assert isinstance(device, torch.device)
+    torch.zeros(1, device=device)  # it really is usable here
