@@ -6,7 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 COMPAT := .venv-compat
 PIPQ   := -m pip --disable-pip-version-check -q
-NBVAL_OPTS := --nbval-current-env --nbval-cell-timeout=300 -p no:cacheprovider -o filterwarnings= -v
+# Raising cells carry both the NBVAL_RAISES_EXCEPTION comment (for readers) and the
+# raises-exception tag (for nbconvert and Run All); nbval warns that both say the same thing.
+NBVAL_OPTS := --nbval-current-env --nbval-cell-timeout=300 -p no:cacheprovider -o filterwarnings= -v \
+              -W "ignore:Overlapping options from comments and metadata:UserWarning"
 SANITIZE   := --nbval-sanitize-with notebooks/sanitize.cfg
 
 .PHONY: setup lab test lint unit nbval compat e2e notebooks bench clean
