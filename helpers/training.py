@@ -33,7 +33,7 @@ from torch import nn
 from torch.utils.data import DataLoader, IterableDataset
 
 from .device import _resolve
-from .validation import check_positive_int, describe, to_numpy
+from .validation import check_positive_int, check_same_length, describe, to_numpy
 
 __all__ = ["make_loader", "train", "ShuffledTensorBatches"]
 
@@ -169,11 +169,7 @@ def make_loader(
         raise TypeError(f"shuffle must be True or False, got {describe(shuffle)}.")
     xs = _as_float32(x, "x")
     ys = _as_float32(y, "y")
-    if len(xs) != len(ys):
-        raise ValueError(
-            f"x and y must have the same number of samples, got {len(xs)} and {len(ys)} "
-            f"(x: {describe(x)}, y: {describe(y)}). Check that they come from the same dataset."
-        )
+    check_same_length(x, y, len(xs), len(ys))
     target = xs.device if device is None else _resolve(device, "device")
     xs, ys = xs.to(target), ys.to(target)
     generator = torch.Generator().manual_seed(seed)

@@ -17,6 +17,7 @@ __all__ = [
     "as_features",
     "as_targets",
     "check_xy",
+    "check_same_length",
     "check_positive_int",
     "check_finite_number",
 ]
@@ -130,12 +131,17 @@ def check_xy(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     """Validate a dataset and return ``(x, y)`` as float64 arrays of shapes (N, d) and (N,)."""
     xs = as_features(x, "x")
     ys = as_targets(y, "y")
-    if len(xs) != len(ys):
+    check_same_length(x, y, len(xs), len(ys))
+    return xs, ys
+
+
+def check_same_length(x: Any, y: Any, n_x: int, n_y: int) -> None:
+    """Raise unless x and y hold the same number of samples (``n_x`` and ``n_y``)."""
+    if n_x != n_y:
         raise ValueError(
-            f"x and y must have the same number of samples, got {len(xs)} and {len(ys)} "
+            f"x and y must have the same number of samples, got {n_x} and {n_y} "
             f"(x: {describe(x)}, y: {describe(y)}). Check that they come from the same dataset."
         )
-    return xs, ys
 
 
 def check_positive_int(
