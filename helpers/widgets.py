@@ -19,10 +19,10 @@ from matplotlib.figure import Figure
 from .plotting import plot_loss_surface, plot_losses
 from .validation import check_finite_number, check_positive_int, check_xy, describe, to_numpy
 
-__all__ = ["descent_playground", "render_png"]
+__all__ = ["descent_playground"]
 
 
-def render_png(fig: Figure) -> bytes:
+def _render_png(fig: Figure) -> bytes:
     """Render a matplotlib Figure to PNG bytes (used to display and update figures in place)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
@@ -119,7 +119,7 @@ def descent_playground(
 
     def image() -> Image:
         return Image(
-            data=render_png(_descent_figure(run, xs, ys, lr_slider.value, steps_slider.value))
+            data=_render_png(_descent_figure(run, xs, ys, lr_slider.value, steps_slider.value))
         )
 
     display(controls)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import helpers
-from helpers.widgets import render_png
+from helpers.widgets import _render_png
 
 
 def gd(x, y):
@@ -81,4 +81,4 @@ def test_render_png():
 
     fig = Figure()
     fig.add_subplot().plot([0, 1])
-    assert render_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert _render_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
