@@ -33,8 +33,9 @@ $(VENV)/.installed: requirements.txt requirements-e2e.txt pyproject.toml
 $(COMPAT)/.installed: requirements-compat.txt pyproject.toml
 	$(call make_venv,$(COMPAT),requirements-compat.txt)
 
+# --allow-root only where make runs as root (containers), which JupyterLab otherwise refuses.
 lab: setup
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 test: lint unit nbval compat e2e
 
