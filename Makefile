@@ -1,20 +1,32 @@
 # Two commands: `make lab` opens the course, `make test` runs every check.
 # Both create .venv on first use and reinstall only when the requirements change.
+# `make lab` installs requirements.txt alone (what a learner needs); `make test` adds
+# requirements-test.txt (pytest, nbval, ruff, playwright, ...) to the same .venv.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 COMPAT := .venv-compat
-PIPQ   := -m pip --disable-pip-version-check -q
+# requirements.txt names PyTorch's CPU index beside the package index, and pip asks both for
+# every package. Two retries (not pip's five, with their growing back-off) keep an install
+# quick where that index can't be reached: pip then takes what the other indexes offer.
+PIPQ   := -m pip --disable-pip-version-check -q --retries 2
+# torch build: cpu (the default, from requirements.txt) or a CUDA tag of PyTorch's wheel
+# index, e.g. `make lab TORCH=cu128` on a Linux machine with an NVIDIA GPU.
+TORCH  ?= cpu
+TORCH_VERSION := 2.13.0
 # Raising cells carry both the NBVAL_RAISES_EXCEPTION comment (for readers) and the
 # raises-exception tag (for nbconvert and Run All); nbval warns that both say the same thing.
 NBVAL_OPTS := --nbval-current-env --nbval-cell-timeout=300 -p no:cacheprovider -o filterwarnings= -v \
               -W "ignore:Overlapping options from comments and metadata:UserWarning"
 SANITIZE   := --nbval-sanitize-with notebooks/sanitize.cfg
+NBVAL_RUN   = $(BIN)/python -m pytest --nbval $(SANITIZE) $(NBVAL_OPTS) notebooks/
 
-.PHONY: setup lab test lint unit nbval compat e2e notebooks bench clean
+.PHONY: setup setup-test lab test lint format unit nbval nbval-native nbval-default nbval-avx2 \
+        compat e2e notebooks bench clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed $(VENV)/.torch-$(TORCH)
+setup-test: setup $(VENV)/.installed-test
 
 # $(call make_venv,DIR,REQUIREMENTS...): create DIR if missing, install the pins and helpers.
 define make_venv
@@ -27,8 +39,19 @@ define make_venv
 	@touch $(1)/.installed
 endef
 
-$(VENV)/.installed: requirements.txt requirements-e2e.txt pyproject.toml
-	$(call make_venv,$(VENV),requirements.txt requirements-e2e.txt)
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(call make_venv,$(VENV),requirements.txt)
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(BIN)/python $(PIPQ) install -r requirements-test.txt
+	@touch $@
+
+# The CPU build comes with requirements.txt; TORCH=cu128 (say) swaps in that CUDA build.
+$(VENV)/.torch-cpu: $(VENV)/.installed
+	@touch $@
+$(VENV)/.torch-%: $(VENV)/.installed
+	$(BIN)/python $(PIPQ) install "torch==$(TORCH_VERSION)+$*" --index-url https://download.pytorch.org/whl/$*
+	@touch $@
 
 $(COMPAT)/.installed: requirements-compat.txt pyproject.toml
 	$(call make_venv,$(COMPAT),requirements-compat.txt)
@@ -39,16 +62,31 @@ lab: setup
 
 test: lint unit nbval compat e2e
 
-lint: setup
+lint: setup-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
-unit: setup
+# Rewrite the code the way `make lint` wants it.
+format: setup-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+unit: setup-test
 	$(BIN)/python -m pytest tests
 
-# Strict: every stored output must come out the same, with 1 and with 2 torch threads.
-nbval: setup
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest --nbval $(SANITIZE) $(NBVAL_OPTS) notebooks/
-	OMP_NUM_THREADS=2 $(BIN)/python -m pytest --nbval $(SANITIZE) $(NBVAL_OPTS) notebooks/
+# Strict nbval: every stored output must come out the same on any CPU. Three legs, run side
+# by side, stand in for the CPUs learners have: this machine's own kernels with 2 threads;
+# torch's portable kernels (ATEN_CPU_CAPABILITY=default) with 1 thread and OpenBLAS told it
+# runs on an old core; torch's AVX2 kernels with 1 thread and a Haswell-era OpenBLAS.
+nbval: setup-test
+	$(MAKE) --no-print-directory -j3 --output-sync=target nbval-native nbval-default nbval-avx2
+
+nbval-native: setup-test
+	OMP_NUM_THREADS=2 $(NBVAL_RUN)
+nbval-default: setup-test
+	ATEN_CPU_CAPABILITY=default OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=Prescott $(NBVAL_RUN)
+nbval-avx2: setup-test
+	ATEN_CPU_CAPABILITY=avx2 OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell $(NBVAL_RUN)
 
 # Colab's older stack (ipywidgets 7.7, oldest numpy and matplotlib allowed): helpers' unit
 # tests, then every notebook run top to bottom (lax: numbers may differ in the last digit).
@@ -60,7 +98,7 @@ compat: $(COMPAT)/.installed
 
 # Every notebook in JupyterLab in headless Chromium (Debian's /usr/bin/chromium; skipped
 # with a reason where it is missing: `sudo apt-get install chromium`).
-e2e: setup
+e2e: setup-test
 	$(BIN)/python -m pytest -p no:cacheprovider tests_e2e
 
 # Re-execute every notebook top to bottom in a fresh kernel and store the outputs.

@@ -91,8 +91,14 @@ def train_epoch(batches: Iterable, device: torch.device, max_samples: int) -> tu
     return seen, time.perf_counter() - start
 
 
-def measure(x: torch.Tensor, y: torch.Tensor, device: torch.device, loaders: dict,
-            limits: dict[str, int], repeats: int) -> dict[tuple[str, int], list[float]]:
+def measure(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    device: torch.device,
+    loaders: dict,
+    limits: dict[str, int],
+    repeats: int,
+) -> dict[tuple[str, int], list[float]]:
     rates: dict[tuple[str, int], list[float]] = {}
     for bs in BATCH_SIZES:
         for make in loaders.values():  # warm-up: a few batches of each
@@ -104,37 +110,55 @@ def measure(x: torch.Tensor, y: torch.Tensor, device: torch.device, loaders: dic
     return rates
 
 
-def report(title: str, rates: dict[tuple[str, int], list[float]], limits: dict[str, int],
-           n: int) -> None:
+def report(
+    title: str, rates: dict[tuple[str, int], list[float]], limits: dict[str, int], n: int
+) -> None:
     print(f"\n{title}")
-    print(f"{'loader':<22}{'batch':>6}{'samples timed':>15}{'best samples/s':>16}"
-          f"{'median':>12}{'spread (min-max)':>26}")
+    print(
+        f"{'loader':<22}{'batch':>6}{'samples timed':>15}{'best samples/s':>16}"
+        f"{'median':>12}{'spread (min-max)':>26}"
+    )
     for (name, bs), values in rates.items():
         spread = f"{min(values):,.0f}-{max(values):,.0f}"
         timed = f"{min(limits[name], n):,}"
-        print(f"{name:<22}{bs:>6}{timed:>15}{max(values):>16,.0f}"
-              f"{statistics.median(values):>12,.0f}{spread:>26}")
+        print(
+            f"{name:<22}{bs:>6}{timed:>15}{max(values):>16,.0f}"
+            f"{statistics.median(values):>12,.0f}{spread:>26}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="samples in the dataset")
-    parser.add_argument("--naive-samples", type=int, default=200_000,
-                        help="samples the naive loader is timed on (it is slow)")
+    parser.add_argument(
+        "--naive-samples",
+        type=int,
+        default=200_000,
+        help="samples the naive loader is timed on (it is slow)",
+    )
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=1, help="torch.set_num_threads for all loaders")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="torch.set_num_threads for all loaders"
+    )
     args = parser.parse_args(argv)
 
     torch.set_num_threads(args.threads)
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(args.n, 1, generator=gen)
     y = 1.5 + 2.0 * x + 0.1 * torch.randn(args.n, 1, generator=gen)
-    limits = {"naive DataLoader": args.naive_samples, "make_loader": args.n,
-              "raw randperm slicing": args.n}
-    print(f"torch {torch.__version__}, {args.threads} thread(s), N = {args.n:,}, "
-          f"best of {args.repeats} repeats; nn.Linear(1, 1), SGD, one epoch per measurement.")
-    print(f"The naive loader is timed on its first {min(args.naive_samples, args.n):,} samples "
-          f"of each epoch; the others on the full epoch.")
+    limits = {
+        "naive DataLoader": args.naive_samples,
+        "make_loader": args.n,
+        "raw randperm slicing": args.n,
+    }
+    print(
+        f"torch {torch.__version__}, {args.threads} thread(s), N = {args.n:,}, "
+        f"best of {args.repeats} repeats; nn.Linear(1, 1), SGD, one epoch per measurement."
+    )
+    print(
+        f"The naive loader is timed on its first {min(args.naive_samples, args.n):,} samples "
+        f"of each epoch; the others on the full epoch."
+    )
 
     cpu = torch.device("cpu")
     rates = measure(x, y, cpu, LOADERS, limits, args.repeats)
@@ -147,22 +171,32 @@ def main(argv: list[str] | None = None) -> int:
     med = {name: statistics.median(rates[(name, big)]) for name in LOADERS}
     ok_naive, ok_raw = vs_naive >= TARGET_VS_NAIVE, vs_raw >= TARGET_VS_RAW
     print(f"\nRatios at batch size {big} (same run):")
-    print(f"  make_loader / naive DataLoader = {vs_naive:6.1f}x  "
-          f"(target >= {TARGET_VS_NAIVE:g}x): {'PASS' if ok_naive else 'FAIL'}")
-    print(f"  make_loader / raw slicing      = {vs_raw:6.2f}x  "
-          f"(target >= {TARGET_VS_RAW:g}x): {'PASS' if ok_raw else 'FAIL'}")
-    print(f"  (from the medians instead: {med['make_loader'] / med['naive DataLoader']:.1f}x and "
-          f"{med['make_loader'] / med['raw randperm slicing']:.2f}x)")
+    print(
+        f"  make_loader / naive DataLoader = {vs_naive:6.1f}x  "
+        f"(target >= {TARGET_VS_NAIVE:g}x): {'PASS' if ok_naive else 'FAIL'}"
+    )
+    print(
+        f"  make_loader / raw slicing      = {vs_raw:6.2f}x  "
+        f"(target >= {TARGET_VS_RAW:g}x): {'PASS' if ok_raw else 'FAIL'}"
+    )
+    print(
+        f"  (from the medians instead: {med['make_loader'] / med['naive DataLoader']:.1f}x and "
+        f"{med['make_loader'] / med['raw randperm slicing']:.2f}x)"
+    )
     ceiling = max(rates[("raw randperm slicing", big)]) / max(rates[("naive DataLoader", big)])
-    print(f"  For reference, raw slicing / naive DataLoader = {ceiling:.1f}x: the training step itself "
-          f"bounds what any loader can gain in this loop.")
+    print(
+        f"  For reference, raw slicing / naive DataLoader = {ceiling:.1f}x: the training step itself "
+        f"bounds what any loader can gain in this loop."
+    )
 
     if torch.cuda.is_available():
         gpu = torch.device("cuda")
         xg, yg = x.to(gpu), y.to(gpu)
         gpu_loaders = {"make_loader": fast_batches, "raw randperm slicing": raw_batches}
         gpu_rates = measure(xg, yg, gpu, gpu_loaders, limits, args.repeats)
-        report(f"CUDA, data resident on {torch.cuda.get_device_name(gpu)}", gpu_rates, limits, args.n)
+        report(
+            f"CUDA, data resident on {torch.cuda.get_device_name(gpu)}", gpu_rates, limits, args.n
+        )
     else:
         print("\nNo CUDA GPU present: the device-resident path was not measured.")
     return 0 if ok_naive and ok_raw else 1

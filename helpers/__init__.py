@@ -18,7 +18,15 @@ from .data import (
     make_linear_data,
     make_negative_slope_data,
 )
-from .plotting import PALETTE, plot_fit, plot_loss_surface, plot_losses, plot_lr_comparison
+from .errors import short_tracebacks
+from .plotting import (
+    PALETTE,
+    plot_fit,
+    plot_loss_surface,
+    plot_losses,
+    plot_lr_comparison,
+    plot_residuals,
+)
 from .reference import closed_form_fit, compare_with_closed_form
 from .widgets import descent_playground
 
@@ -61,5 +69,7 @@ __all__ = [
     "plot_loss_surface",
     "plot_losses",
     "plot_lr_comparison",
+    "plot_residuals",
+    "short_tracebacks",
     "train",
 ]

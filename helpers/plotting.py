@@ -13,11 +13,20 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import LogNorm
+from matplotlib.ticker import MaxNLocator
 
 from .reference import closed_form_fit
 from .validation import check_xy, describe, to_numpy
 
-__all__ = ["PALETTE", "plot_fit", "plot_losses", "plot_loss_surface", "plot_lr_comparison"]
+__all__ = [
+    "PALETTE",
+    "plot_fit",
+    "plot_loss_surface",
+    "plot_losses",
+    "plot_lr_comparison",
+    "plot_residuals",
+]
 
 #: Okabe-Ito colours, distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -29,6 +38,27 @@ def _axes(ax: Axes | None) -> Axes:
     elif not isinstance(ax, Axes):
         raise TypeError(f"ax must be a matplotlib Axes or None, got {describe(ax)}.")
     return ax
+
+
+#: Legend words for the keys of a ``helpers.train`` history.
+LEGEND_WORDS = {"train_loss": "training loss", "val_loss": "validation loss"}
+
+
+def _finish(ax: Axes, xlabel: str, ylabel: str, title: str | None, *, legend: bool = True) -> Axes:
+    """Label the axes, add the legend (placed where it hides the least) and the title."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if legend:
+        ax.legend(loc="best", fontsize="small")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _count_from_one(ax: Axes, curves: list[np.ndarray]) -> list[np.ndarray]:
+    """x values 1..K for each curve (the first step or epoch is number 1), integer ticks."""
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return [np.arange(1, len(c) + 1) for c in curves]
 
 
 def _log_scale(ax: Axes, curves: list[np.ndarray]) -> None:
@@ -86,12 +116,7 @@ def plot_fit(
             lw=2,
             label=f"{label}: y = {w:.3f}x + {b:.3f}",
         )
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.legend(loc="best", fontsize="small")
-    if title:
-        ax.set_title(title)
-    return ax
+    return _finish(ax, "x", "y", title)
 
 
 def _histories(losses: Any) -> dict[str, np.ndarray]:
@@ -101,7 +126,8 @@ def _histories(losses: Any) -> dict[str, np.ndarray]:
         items = [("loss", losses)]
     out = {}
     for label, values in items:
-        out[str(label)] = to_numpy(values, f"losses[{label!r}]", finite=False).reshape(-1)
+        label = LEGEND_WORDS.get(str(label), str(label))
+        out[label] = to_numpy(values, f"losses[{label!r}]", finite=False).reshape(-1)
     if not out:
         raise ValueError("losses is empty: pass a list of losses or a dict of label -> list.")
     return out
@@ -115,10 +141,12 @@ def plot_losses(
     xlabel: str = "step",
     title: str | None = None,
 ) -> Axes:
-    """Plot one loss curve, or several on the same axes.
+    """Plot one loss curve, or several on the same axes, counting steps or epochs from 1.
 
     Args:
-        losses: a sequence of K losses, or label -> sequence for several curves.
+        losses: a sequence of K losses, or label -> sequence for several curves (a
+            ``helpers.train`` history works as it is: its keys become "training loss"
+            and "validation loss" in the legend).
         ax: Axes to draw on; a new figure if None.
         log_scale: use a logarithmic y axis (losses span orders of magnitude); ignored
             when no loss is positive.
@@ -130,17 +158,12 @@ def plot_losses(
     """
     curves = _histories(losses)
     ax = _axes(ax)
-    for i, (label, arr) in enumerate(curves.items()):
-        ax.plot(np.arange(len(arr)), arr, color=PALETTE[i % 8], lw=2, label=label)
+    xs = _count_from_one(ax, list(curves.values()))
+    for i, ((label, arr), x) in enumerate(zip(curves.items(), xs, strict=True)):
+        ax.plot(x, arr, color=PALETTE[i % 8], lw=2, label=label)
     if log_scale:
         _log_scale(ax, list(curves.values()))
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("loss (MSE)")
-    if len(curves) > 1:
-        ax.legend(loc="best", fontsize="small")
-    if title:
-        ax.set_title(title)
-    return ax
+    return _finish(ax, xlabel, "loss (MSE)", title, legend=len(curves) > 1)
 
 
 def plot_loss_surface(
@@ -152,6 +175,7 @@ def plot_loss_surface(
     b_range: tuple[float, float] | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    equal_aspect: bool = False,
 ) -> Axes:
     """Contours of the MSE over (w, b) for ``y = w x + b``, with an optional descent path.
 
@@ -161,9 +185,12 @@ def plot_loss_surface(
         w_range, b_range: plotted ranges; by default they cover the minimum and the path.
         ax: Axes to draw on; a new figure if None.
         title: optional title.
+        equal_aspect: one unit of w as long as one unit of b, so that a round bowl looks
+            round (use it where the shape of the contours is the point).
 
     Returns:
-        The Axes. The closed-form minimum is marked with a star.
+        The Axes. The closed-form minimum is marked with a star; a colorbar (log scale)
+        says which loss each contour line stands for.
     """
     xs, ys = check_xy(x, y)
     if xs.shape[1] != 1:
@@ -200,7 +227,8 @@ def plot_loss_surface(
     )
     ax = _axes(ax)
     levels = np.geomspace(max(loss.min(), 1e-6), loss.max(), 25)
-    ax.contour(W, B, loss, levels=levels, cmap="viridis", linewidths=0.8)
+    lines = ax.contour(W, B, loss, levels=levels, cmap="viridis", norm=LogNorm(), linewidths=0.8)
+    ax.figure.colorbar(lines, ax=ax, label="loss (MSE)")
     ax.plot([w_star], [b_star], marker="*", ms=16, color=PALETTE[3], ls="none", label="closed form")
     if path is not None and len(path):
         ax.plot(
@@ -209,12 +237,9 @@ def plot_loss_surface(
         ax.plot(path[:1, 0], path[:1, 1], "s", ms=7, color=PALETTE[1])
     ax.set_xlim(w_range)
     ax.set_ylim(b_range)
-    ax.set_xlabel("w (slope)")
-    ax.set_ylabel("b (intercept)")
-    ax.legend(loc="upper right", fontsize="small")
-    if title:
-        ax.set_title(title)
-    return ax
+    if equal_aspect:
+        ax.set_aspect("equal")
+    return _finish(ax, "w (slope)", "b (intercept)", title)
 
 
 def plot_lr_comparison(
@@ -240,16 +265,18 @@ def plot_lr_comparison(
             f"histories must be a non-empty dict of learning rate -> losses, got {describe(histories)}."
         )
     ax = _axes(ax)
-    curves = []
-    for i, (lr, values) in enumerate(histories.items()):
-        arr = to_numpy(values, f"histories[{lr}]", finite=False).reshape(-1)
-        curves.append(arr)
+    curves = [
+        to_numpy(values, f"histories[{lr}]", finite=False).reshape(-1)
+        for lr, values in histories.items()
+    ]
+    xs = _count_from_one(ax, curves)
+    for i, (lr, arr, x) in enumerate(zip(histories, curves, xs, strict=True)):
         finite = np.isfinite(arr)
         diverged = (not finite.all()) or arr[-1] > arr[0]
         shown = np.where(finite, arr, np.nan)
         label = f"lr = {lr:g}" + (" (diverges)" if diverged else "")
         ax.plot(
-            np.arange(len(arr)),
+            x,
             shown,
             color=PALETTE[i % 8],
             lw=2,
@@ -257,9 +284,53 @@ def plot_lr_comparison(
             label=label,
         )
     _log_scale(ax, curves)
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss (MSE)")
-    ax.legend(loc="best", fontsize="small")
-    if title:
-        ax.set_title(title)
-    return ax
+    return _finish(ax, "step", "loss (MSE)", title)
+
+
+def plot_residuals(
+    predictions: Any,
+    targets: Any,
+    *,
+    groups: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    xlabel: str = "prediction",
+    title: str | None = None,
+) -> Axes:
+    """Residuals (target minus prediction) against the prediction, with a zero line.
+
+    A good linear fit leaves a shapeless band around zero; a curve, a funnel or separate
+    clouds (one per group) say what the line missed.
+
+    Args:
+        predictions: (N,) or (N, 1) model outputs; targets: (N,) or (N, 1) true values.
+        groups: optional N labels (e.g. species): each group gets its own colour and
+            legend entry.
+        ax: Axes to draw on; a new figure if None.
+        xlabel: what the predictions are ("predicted body mass (g)").
+        title: optional title.
+
+    Returns:
+        The Axes.
+    """
+    pred, target = check_xy(predictions, targets)
+    if pred.shape[1] != 1:
+        raise ValueError(f"predictions must be one value per sample, got shape {pred.shape}.")
+    pred = pred[:, 0]
+    residual = target - pred
+    ax = _axes(ax)
+    ax.axhline(0.0, color="0.3", lw=1, ls="--")
+    if groups is None:
+        ax.scatter(pred, residual, s=18, color=PALETTE[0], alpha=0.7)
+    else:
+        labels = [str(g) for g in groups]
+        if len(labels) != len(pred):
+            raise ValueError(
+                f"groups must hold one label per sample: got {len(labels)} labels for "
+                f"{len(pred)} predictions."
+            )
+        for i, name in enumerate(dict.fromkeys(labels)):
+            mask = np.array([g == name for g in labels])
+            ax.scatter(
+                pred[mask], residual[mask], s=18, alpha=0.7, color=PALETTE[i % 8], label=name
+            )
+    return _finish(ax, xlabel, "residual (target - prediction)", title, legend=groups is not None)

@@ -36,7 +36,10 @@ def test_weighted_epoch_loss_right_answer_passes(capsys):
     [
         (lambda losses, sizes: None, "is None. Replace the `...`"),
         (lambda losses, sizes: sum(losses) / len(losses), "the plain mean of the batch means"),
-        (lambda losses, sizes: sum(a * n for a, n in zip(losses, sizes, strict=True)), "expected 0.5"),
+        (
+            lambda losses, sizes: sum(a * n for a, n in zip(losses, sizes, strict=True)),
+            "expected 0.5",
+        ),
         (lambda losses, sizes: 1 / 0, "your function raised ZeroDivisionError"),
         ("not a function", "expected your function, got str"),
     ],
@@ -57,8 +60,9 @@ def test_shuffled_batches_right_answer_passes(capsys):
     passed, out = verdict(check_shuffled_batches, batches_right, capsys)
     assert passed and out.startswith("✅ Exercise 2 (shuffled_batches) passed")
     # lists of ints are fine too
-    passed, _ = verdict(check_shuffled_batches,
-                        lambda n, b, g: [t.tolist() for t in batches_right(n, b, g)], capsys)
+    passed, _ = verdict(
+        check_shuffled_batches, lambda n, b, g: [t.tolist() for t in batches_right(n, b, g)], capsys
+    )
     assert passed
 
 
@@ -69,9 +73,17 @@ def test_shuffled_batches_right_answer_passes(capsys):
         (lambda n, b, g: list(torch.arange(n).split(b)), "returned the indices in order"),
         (lambda n, b, g: list(torch.randperm(n).split(b)), "not the one drawn from the generator"),
         (lambda n, b, g: [torch.randperm(n, generator=g)], "gave batches of sizes [10]"),
-        (lambda n, b, g: list(torch.randperm(n, generator=g)[: n - 1].split(b)), "gave batches of sizes"),
-        (lambda n, b, g: [torch.zeros(b, dtype=torch.long)] * (n // b) + [torch.zeros(n % b, dtype=torch.long)],
-         "every index 0..9 exactly once"),
+        (
+            lambda n, b, g: list(torch.randperm(n, generator=g)[: n - 1].split(b)),
+            "gave batches of sizes",
+        ),
+        (
+            lambda n, b, g: (
+                [torch.zeros(b, dtype=torch.long)] * (n // b)
+                + [torch.zeros(n % b, dtype=torch.long)]
+            ),
+            "every index 0..9 exactly once",
+        ),
         (lambda n, b, g: 42, "should return a list of index tensors"),
     ],
 )
@@ -152,9 +164,11 @@ def exercise_cells():
     return stubs, solutions
 
 
-CHECKS = {1: ("weighted_epoch_loss", check_weighted_epoch_loss),
-          2: ("shuffled_batches", check_shuffled_batches),
-          3: ("evaluate", check_evaluate)}
+CHECKS = {
+    1: ("weighted_epoch_loss", check_weighted_epoch_loss),
+    2: ("shuffled_batches", check_shuffled_batches),
+    3: ("evaluate", check_evaluate),
+}
 
 
 @pytest.mark.skipif(not NOTEBOOK.exists(), reason="notebook 04 not present")

@@ -48,7 +48,10 @@ def test_lazy_exports_point_here():
 def test_auto_without_gpu_picks_cpu_and_says_why(cpu_only, capsys):
     assert dev.pick_device("auto") == torch.device("cpu")
     out = capsys.readouterr().out
-    assert out == "pick_device: using cpu (auto: no CUDA or MPS GPU found; set COURSE_DEVICE to override)\n"
+    assert (
+        out
+        == "pick_device: using cpu (auto: no CUDA or MPS GPU found; set COURSE_DEVICE to override)\n"
+    )
 
 
 def test_auto_prefers_cuda_then_mps(fake_cuda, monkeypatch, capsys):

@@ -1,4 +1,4 @@
-"""requirements.txt, environment.yml, binder/ and requirements-compat.txt stay in step."""
+"""requirements*.txt, environment.yml and binder/ stay in step, and the learner's install is lean."""
 
 from __future__ import annotations
 
@@ -11,15 +11,70 @@ from packaging.requirements import Requirement
 CONDA_NAMES = {"torch": "pytorch-cpu"}
 
 
-def pins(path: str) -> dict[str, str]:
-    """name -> version of every `name==version` line in a requirements file."""
-    out = {}
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+TEST_TOOLS = {"pytest", "nbval", "hypothesis", "ruff", "playwright", "greenlet"}
+
+
+def requirements(path: str) -> tuple[list[Requirement], list[str]]:
+    """(requirements, option lines such as --extra-index-url) of a requirements file."""
+    reqs, options = [], []
     for line in (ROOT / path).read_text().splitlines():
-        line = line.split("#")[0].strip()
-        if line:
-            name, version = line.split("==")
-            out[name.lower()] = version
+        line = line.split(" #")[0].strip()
+        if line.startswith("--"):
+            options.append(line)
+        elif line and not line.startswith("#"):
+            reqs.append(Requirement(line))
+    return reqs, options
+
+
+def pins(path: str) -> dict[str, str]:
+    """name -> exact version (local build tag such as +cpu dropped) of a requirements file."""
+    out: dict[str, str] = {}
+    for req in requirements(path)[0]:
+        (spec,) = req.specifier
+        assert spec.operator == "==", f"{path}: {req} is not an exact pin"
+        version = spec.version.split("+")[0]
+        assert out.setdefault(req.name.lower(), version) == version, (
+            f"{path}: two versions of {req.name}"
+        )
     return out
+
+
+def torch_lines(path: str) -> dict[str, str]:
+    """platform -> the torch pin that pip picks there."""
+    env = {
+        "linux": {"sys_platform": "linux"},
+        "win32": {"sys_platform": "win32"},
+        "darwin": {"sys_platform": "darwin"},
+    }
+    out = {}
+    for req in requirements(path)[0]:
+        if req.name == "torch":
+            for platform, marker_env in env.items():
+                if req.marker is None or req.marker.evaluate(marker_env):
+                    assert platform not in out, f"{path}: two torch pins for {platform}"
+                    out[platform] = str(req.specifier)
+    return out
+
+
+def test_learners_get_the_cpu_build_of_torch_from_pytorchs_index():
+    for path in ("requirements.txt", "requirements-compat.txt"):
+        reqs, options = requirements(path)
+        assert f"--extra-index-url {TORCH_CPU_INDEX}" in options, path
+        torch = torch_lines(path)
+        assert torch["linux"].endswith("+cpu") and torch["win32"].endswith("+cpu"), path
+        assert "+" not in torch["darwin"], (
+            f"{path}: macOS wheels on the package index are CPU builds"
+        )
+
+
+def test_learners_install_no_test_tools():
+    learner = set(pins("requirements.txt"))
+    assert not learner & TEST_TOOLS, "test tools belong in requirements-test.txt"
+    assert TEST_TOOLS <= set(pins("requirements-test.txt"))
+    assert not set(pins("requirements-test.txt")) & learner, "each pin lives in one file"
+    conda, _ = conda_deps("environment.yml")
+    assert not set(conda) & TEST_TOOLS
 
 
 def conda_deps(path: str) -> tuple[dict[str, str], list[str]]:
@@ -48,7 +103,8 @@ def test_environment_yml_lists_the_same_packages_as_requirements():
 def test_binder_environment_is_the_same_without_the_editable_install():
     def body(path: str) -> list[str]:
         return [
-            line for line in (ROOT / path).read_text().splitlines()
+            line
+            for line in (ROOT / path).read_text().splitlines()
             if line and not line.startswith("#") and line not in ("  - pip:", "      - -e .")
         ]
 
@@ -71,10 +127,12 @@ def test_compat_environment_uses_the_lowest_allowed_versions():
         Requirement(d).name: next(iter(Requirement(d).specifier)).version
         for d in project["dependencies"]
     }
-    compat, main = pins("requirements-compat.txt"), pins("requirements.txt")
+    compat = pins("requirements-compat.txt")
+    main = pins("requirements.txt") | pins("requirements-test.txt")
     for name in ("numpy", "matplotlib"):
         assert compat[name] == lowest[name] + ".0", name
     assert compat["ipywidgets"].startswith("7.7") and lowest["ipywidgets"] == "7.7"
     assert compat["torch"] == main["torch"], "torch stays at the pinned CPU build"
+    assert torch_lines("requirements-compat.txt") == torch_lines("requirements.txt")
     for name in set(compat) - {"numpy", "matplotlib", "ipywidgets"}:
         assert compat[name] == main[name], name

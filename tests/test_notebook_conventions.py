@@ -107,7 +107,9 @@ def test_colab_cell_installs_only_helpers_at_the_pinned_ref(path, monkeypatch):
 def test_readme_course_map_links_every_notebook_with_both_badges():
     readme = (ROOT / "README.md").read_text()
     for path in NOTEBOOKS:
-        row = next(line for line in readme.splitlines() if line.startswith(f"| [{path.name[:2]} · "))
+        row = next(
+            line for line in readme.splitlines() if line.startswith(f"| [{path.name[:2]} · ")
+        )
         assert f"](notebooks/{path.name})" in row
         for url in badges(f"notebooks/{path.name}"):
             assert f"]({url})" in row

@@ -92,3 +92,31 @@ def test_importing_helpers_changes_no_global_style():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_plot_losses_counts_from_one_and_names_history_keys_in_words():
+    ax = helpers.plot_losses({"train_loss": [3.0, 2.0, 1.0], "val_loss": [2.5, 1.5, 1.2]})
+    line = ax.get_lines()[0]
+    assert list(line.get_xdata()) == [1, 2, 3]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["training loss", "validation loss"]
+    assert not any("_" in label for label in labels)
+
+
+def test_plot_loss_surface_has_a_colorbar_and_optional_equal_aspect(data):
+    x, y = data
+    ax = helpers.plot_loss_surface(x, y, equal_aspect=True)
+    colorbars = [a for a in ax.figure.axes if a is not ax]
+    assert len(colorbars) == 1 and colorbars[0].get_ylabel() == "loss (MSE)"
+    assert ax.get_aspect() == 1.0
+
+
+def test_plot_residuals_by_group_and_bad_groups():
+    pred = np.array([1.0, 2.0, 3.0, 4.0])
+    target = np.array([1.5, 1.5, 3.5, 3.0])
+    ax = helpers.plot_residuals(pred, target, groups=["a", "a", "b", "b"])
+    offsets = [c.get_offsets() for c in ax.collections]
+    assert np.allclose(np.vstack(offsets)[:, 1], [0.5, -0.5, 0.5, -1.0])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    with pytest.raises(ValueError, match="one label per sample: got 3 labels for 4"):
+        helpers.plot_residuals(pred, target, groups=["a", "b", "c"])

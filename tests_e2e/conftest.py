@@ -76,7 +76,7 @@ def e2e_requirements() -> None:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        _unavailable("the playwright package is missing: pip install -r requirements-e2e.txt")
+        _unavailable("the playwright package is missing: pip install -r requirements-test.txt")
 
 
 @dataclass

@@ -44,7 +44,9 @@ def check_autograd_gradient(autograd_gradient: Callable[..., Any]) -> CheckResul
         return "autograd's gradient matches 2/N·Σx(wx+b−y) and 2/N·Σ(wx+b−y) on 3 datasets."
 
     return run_check(
-        "Exercise 1 (autograd_gradient)", autograd_gradient, test,
+        "Exercise 1 (autograd_gradient)",
+        autograd_gradient,
+        test,
         "make w and b tensors with requires_grad=True, compute loss = ((w*x + b - y)**2).mean(), "
         "call loss.backward() and return w.grad.item(), b.grad.item().",
     )
@@ -74,7 +76,9 @@ def check_fit_line(fit_line: Callable[..., Any]) -> CheckResult:
         return "both fits agree with the closed form within 1e-3."
 
     return run_check(
-        "Exercise 2 (fit_line)", fit_line, test,
+        "Exercise 2 (fit_line)",
+        fit_line,
+        test,
         "in each step: loss, loss.backward(), then under torch.no_grad() w -= lr * w.grad "
         "(same for b), then w.grad.zero_() and b.grad.zero_().",
     )

@@ -57,7 +57,9 @@ def check_train_linear(train_linear: Callable[..., Any]) -> CheckResult:
         return "nn.Linear trained with SGD agrees with the closed form within 1e-3 on 2 datasets."
 
     return run_check(
-        "Exercise 1 (train_linear)", train_linear, test,
+        "Exercise 1 (train_linear)",
+        train_linear,
+        test,
         "model = nn.Linear(x.shape[1], 1); loss_fn = nn.MSELoss(); "
         "optimizer = torch.optim.SGD(model.parameters(), lr=lr); then each epoch: "
         "optimizer.zero_grad(), loss = loss_fn(model(x), y), loss.backward(), optimizer.step().",
@@ -89,12 +91,16 @@ def check_predict(predict: Callable[..., Any]) -> CheckResult:
                 "the model is still in training mode. Call model.eval() before predicting."
             )
         if pred.requires_grad:
-            raise Mismatch("the predictions require grad, so autograd built a graph. "
-                           "Predict inside `with torch.inference_mode():`.")
+            raise Mismatch(
+                "the predictions require grad, so autograd built a graph. "
+                "Predict inside `with torch.inference_mode():`."
+            )
         expect_close(pred, [[2.5], [-0.5], [4.5], [-5.5]], "the predictions")
         return "eval mode, no graph, and the right (M, 1) predictions."
 
     return run_check(
-        "Exercise 2 (predict)", predict, test,
+        "Exercise 2 (predict)",
+        predict,
+        test,
         "call model.eval(), then `with torch.inference_mode(): return model(x_new)`.",
     )

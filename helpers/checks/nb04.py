@@ -29,8 +29,12 @@ def check_weighted_epoch_loss(weighted_epoch_loss: Callable[..., Any]) -> bool:
         for losses, sizes in cases:
             expected = float(np.dot(losses, sizes) / np.sum(sizes))
             got = fn(list(losses), list(sizes))
-            if got is not None and np.ndim(got) == 0 and np.isclose(float(got), np.mean(losses)) \
-                    and not np.isclose(expected, np.mean(losses)):
+            if (
+                got is not None
+                and np.ndim(got) == 0
+                and np.isclose(float(got), np.mean(losses))
+                and not np.isclose(expected, np.mean(losses))
+            ):
                 raise Mismatch(
                     f"for losses {losses} and sizes {sizes} you returned {float(got):.6g}, the plain "
                     f"mean of the batch means; the {sizes[-1]} samples of the last batch count as "
@@ -40,7 +44,9 @@ def check_weighted_epoch_loss(weighted_epoch_loss: Callable[..., Any]) -> bool:
         return "every sample counts once, however the epoch was cut into batches."
 
     return run_check(
-        "Exercise 1 (weighted_epoch_loss)", weighted_epoch_loss, test,
+        "Exercise 1 (weighted_epoch_loss)",
+        weighted_epoch_loss,
+        test,
         "multiply each batch's mean loss by its number of samples, add them up, and divide by "
         "the total number of samples.",
     )
@@ -58,9 +64,13 @@ def check_shuffled_batches(shuffled_batches: Callable[..., Any]) -> bool:
             try:
                 batches = [torch.as_tensor(b) for b in got]
             except (TypeError, ValueError, RuntimeError):
-                raise Mismatch(f"{what} should return a list of index tensors, got {type(got).__name__}.") from None
+                raise Mismatch(
+                    f"{what} should return a list of index tensors, got {type(got).__name__}."
+                ) from None
             sizes = [len(b) for b in batches]
-            expected_sizes = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+            expected_sizes = [batch_size] * (n // batch_size) + (
+                [n % batch_size] if n % batch_size else []
+            )
             if sizes != expected_sizes:
                 raise Mismatch(f"{what} gave batches of sizes {sizes}, expected {expected_sizes}.")
             flat = torch.cat(batches).long()
@@ -77,7 +87,9 @@ def check_shuffled_batches(shuffled_batches: Callable[..., Any]) -> bool:
         return "one permutation per epoch from the seeded generator, cut into batches of B."
 
     return run_check(
-        "Exercise 2 (shuffled_batches)", shuffled_batches, test,
+        "Exercise 2 (shuffled_batches)",
+        shuffled_batches,
+        test,
         "torch.randperm(n, generator=generator) gives the order; tensor.split(batch_size) cuts it.",
     )
 
@@ -113,11 +125,17 @@ def check_evaluate(evaluate: Callable[..., Any]) -> bool:
             means = [loss_fn(probe.linear(xb), yb).item() for xb, yb in loader]
         got = fn(probe, loader, loss_fn)
         if not probe.calls:
-            raise Mismatch("evaluate never called the model. Loop over the loader and predict each batch.")
+            raise Mismatch(
+                "evaluate never called the model. Loop over the loader and predict each batch."
+            )
         if any(training for training, _ in probe.calls):
-            raise Mismatch("the model was still in training mode. Call model.eval() before the loop.")
+            raise Mismatch(
+                "the model was still in training mode. Call model.eval() before the loop."
+            )
         if any(grad for _, grad in probe.calls):
-            raise Mismatch("autograd was recording a graph. Put the loop inside `with torch.no_grad():`.")
+            raise Mismatch(
+                "autograd was recording a graph. Put the loop inside `with torch.no_grad():`."
+            )
         if got is not None and np.ndim(got) == 0 and np.isclose(float(got), np.mean(means)):
             raise Mismatch(
                 f"you returned {float(got):.6g}, the plain mean of the 3 batch means; the last batch "
@@ -131,7 +149,9 @@ def check_evaluate(evaluate: Callable[..., Any]) -> bool:
         return f"eval mode, no graph, every sample weighted once (loss {value:.4f})."
 
     return run_check(
-        "Exercise 3 (evaluate)", evaluate, test,
+        "Exercise 3 (evaluate)",
+        evaluate,
+        test,
         "model.eval(); then inside `with torch.no_grad():` add loss.item() * len(xb) for every "
         "batch and divide by the number of samples.",
     )
