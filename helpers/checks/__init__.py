@@ -1,8 +1,12 @@
 """Checks for the exercises: one module per notebook (``nb01``, ``nb02``, ...).
 
 A check calls the learner's function on its own data, prints one plain line that says
-whether it passed, and on failure says what was wrong and gives a hint. It never
-raises, so a notebook with an untouched stub still runs top to bottom.
+whether it passed, and on failure says what was wrong. It never raises, so a notebook with
+an untouched stub still runs top to bottom. Hints come in tiers and never hold code:
+
+- an untouched stub (its body still ``...``) gets only "not yet: replace the `...`";
+- a common mistake the test recognises gets a hint aimed at it (``Mismatch(..., hint=...)``);
+- any other wrong answer gets the exercise's general hint, which names the idea.
 """
 
 from __future__ import annotations
@@ -13,11 +17,44 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CheckResult", "Mismatch", "run_check", "expect_close", "expect_number", "expect_pair"]
+__all__ = [
+    "CheckResult",
+    "Mismatch",
+    "expect_close",
+    "expect_number",
+    "expect_pair",
+    "is_untouched_stub",
+    "run_check",
+]
 
 
 class Mismatch(Exception):
-    """Raised inside a check's test to say what the learner's answer got wrong."""
+    """Raised inside a check's test to say what the learner's answer got wrong.
+
+    Args:
+        problem: what is wrong, in the learner's terms (no code of the solution).
+        hint: a nudge aimed at this particular mistake; None uses the exercise's own hint.
+    """
+
+    def __init__(self, problem: str, *, hint: str | None = None) -> None:
+        super().__init__(problem)
+        self.hint = hint
+
+
+def _untouched_stub() -> None:
+    """A stub as the notebook hands it out: a docstring and ``...``."""
+    ...
+
+
+def _bare_stub():  # noqa: ANN202  (the same stub without a docstring)
+    pass
+
+
+def is_untouched_stub(fn: Any) -> bool:
+    """True if ``fn``'s body is still only ``...`` (or ``pass``): nothing to check yet."""
+    code = getattr(fn, "__code__", None)
+    stubs = (_untouched_stub.__code__.co_code, _bare_stub.__code__.co_code)
+    return code is not None and code.co_code in stubs
 
 
 @dataclass(frozen=True)
@@ -47,8 +84,14 @@ def run_check(
         exercise: a short name, e.g. "Exercise 1 (mse_gradient)".
         fn: the learner's function.
         test: calls ``fn`` and returns a success message, or raises :class:`Mismatch`.
-        hint: printed after a failure.
+        hint: printed after a wrong answer: it names the idea, never the code.
     """
+    if is_untouched_stub(fn):
+        message = (
+            f"❌ {exercise} not yet: replace the `...` with your code, then run this cell again."
+        )
+        print(message)
+        return CheckResult(False, message)
     if not callable(fn):
         problem = f"expected your function, got {type(fn).__name__}. Pass the function itself, without ()."
     else:
@@ -57,7 +100,7 @@ def run_check(
             print(message)
             return CheckResult(True, message)
         except Mismatch as exc:
-            problem = str(exc)
+            problem, hint = str(exc), exc.hint or hint
         except Exception as exc:  # the learner's code raised: report it instead of a traceback
             problem = f"your function raised {type(exc).__name__}: {exc}"
     message = f"❌ {exercise} not yet: {problem}\n   Hint: {hint}"
