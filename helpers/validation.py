@@ -19,6 +19,7 @@ __all__ = [
     "check_xy",
     "check_same_length",
     "check_positive_int",
+    "check_non_negative_int",
     "check_finite_number",
 ]
 
@@ -144,21 +145,33 @@ def check_same_length(x: Any, y: Any, n_x: int, n_y: int) -> None:
         )
 
 
-def check_positive_int(
-    value: Any, name: str, *, minimum: int = 1, example: str | None = None
-) -> int:
-    """Return ``value`` as an int, raising if it is not an integer >= ``minimum``.
-
-    Python and NumPy integers (anything with ``__index__``) count; bools and floats do not.
-    ``example`` (e.g. ``"batch_size=32"``) is suggested in the error message.
-    """
-    example = example or f"{name}={max(minimum, 10)}"
+def _check_int(value: Any, name: str, minimum: int, example: str) -> int:
+    """``value`` as an int: TypeError unless it is an integer, ValueError if below ``minimum``."""
     if isinstance(value, bool) or not hasattr(value, "__index__"):
         raise TypeError(f"{name} must be an integer, got {describe(value)}. Pass e.g. {example}.")
     value = value.__index__()
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}. Pass e.g. {example}.")
     return int(value)
+
+
+def check_positive_int(value: Any, name: str, *, example: str | None = None) -> int:
+    """Return ``value`` as an int, raising unless it is an integer >= 1 (a count, a size).
+
+    Python and NumPy integers (anything with ``__index__``) count; bools and floats do not
+    (TypeError). Zero or less is a ValueError. ``example`` (e.g. ``"batch_size=32"``) is
+    suggested in the error message.
+    """
+    return _check_int(value, name, 1, example or f"{name}=10")
+
+
+def check_non_negative_int(value: Any, name: str, *, example: str | None = None) -> int:
+    """Return ``value`` as an int, raising unless it is an integer >= 0 (a seed, an epoch total).
+
+    The same rules as :func:`check_positive_int`, with 0 allowed: not an integer is a
+    TypeError, a negative integer a ValueError.
+    """
+    return _check_int(value, name, 0, example or f"{name}=0")
 
 
 def check_finite_number(value: Any, name: str, *, positive: bool = False) -> float:

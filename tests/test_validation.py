@@ -55,7 +55,7 @@ def test_numbers():
         with pytest.raises(TypeError, match="n must be an integer"):
             v.check_positive_int(bad, "n")
     with pytest.raises(ValueError, match="at least 0"):
-        v.check_positive_int(-1, "epochs", minimum=0)
+        v.check_non_negative_int(-1, "epochs")
     assert v.check_finite_number(1, "lr", positive=True) == 1.0
     with pytest.raises(ValueError, match="greater than 0"):
         v.check_finite_number(0.0, "lr", positive=True)
