@@ -25,8 +25,12 @@ from torch.utils.data import DataLoader, IterableDataset
 
 from .device import resolve_device
 from .validation import (
+    check_finite,
     check_non_negative_int,
+    check_not_empty,
     check_positive_int,
+    check_real_numbers,
+    check_rows,
     check_same_length,
     describe,
     to_numpy,
@@ -36,35 +40,21 @@ __all__ = ["make_loader", "ShuffledTensorBatches"]
 
 
 def _as_float32(value: Any, name: str) -> torch.Tensor:
-    """Validate data and return it as a float32 tensor of shape (N, d) (1-D input gets d=1)."""
+    """Validate data and return it as a float32 tensor of shape (N, d) (1-D input gets d=1).
+
+    The checks are ``helpers.validation``'s, the same ones every helper runs; a tensor is
+    checked where it lives (no copy off the GPU), anything else goes through ``to_numpy``.
+    """
     if isinstance(value, torch.Tensor):
         tensor = value.detach()
-        if tensor.is_complex():
-            raise TypeError(
-                f"{name} must hold real numbers, got {describe(value)}. "
-                f"Take the real part first, e.g. {name}.real."
-            )
-        if tensor.numel() == 0:
-            raise ValueError(f"{name} is empty ({describe(value)}). Pass at least one sample.")
+        check_real_numbers(tensor, name)
+        check_not_empty(tensor, name)
     else:
-        # Strings, ragged lists, objects, empty data and NaN are rejected here, by name.
         tensor = torch.from_numpy(to_numpy(value, name))
     tensor = tensor.to(torch.float32)
-    if tensor.ndim == 0 or tensor.ndim > 2:
-        raise ValueError(
-            f"{name} must have shape (N,) or (N, d), got shape {tuple(tensor.shape)}. "
-            f"Use one row per sample, e.g. {name}.reshape(len({name}), -1)."
-        )
-    if tensor.ndim == 1:
-        tensor = tensor.unsqueeze(1)  # (N,) means one value per sample: make it (N, 1)
-    finite = torch.isfinite(tensor)
-    if not bool(finite.all()):
-        bad = int(tensor.numel() - int(finite.sum()))
-        raise ValueError(
-            f"{name} contains {bad} NaN or infinite value(s) (as float32). Remove them first, "
-            f"e.g. keep = torch.isfinite({name}).all(dim=1)."
-        )
-    return tensor
+    check_rows(tensor, name)
+    check_finite(tensor, name)  # after the cast: values beyond float32's range become inf
+    return tensor.reshape(len(tensor), -1)  # (N,) is one value per sample: make it (N, 1)
 
 
 class ShuffledTensorBatches(IterableDataset):
