@@ -166,6 +166,40 @@ def plot_losses(
     return _finish(ax, xlabel, "loss (MSE)", title, legend=len(curves) > 1)
 
 
+def _finite_path(path: Any) -> np.ndarray:
+    """A descent path as a (K, 2) array of (w, b), its non-finite steps (divergence) dropped."""
+    path = to_numpy(path, "path", finite=False)
+    if path.ndim != 2 or path.shape[1] != 2:
+        raise ValueError(f"path must have shape (K, 2) of (w, b) pairs, got shape {path.shape}.")
+    return path[np.all(np.isfinite(path), axis=1)]
+
+
+def _span(lo: float, hi: float) -> tuple[float, float]:
+    """The range from lo to hi with a margin on each side (a quarter of it, at least 1)."""
+    pad = max(0.25 * (hi - lo), 1.0)
+    return lo - pad, hi + pad
+
+
+def _mse_grid(
+    x: np.ndarray, y: np.ndarray, w_range: tuple[float, float], b_range: tuple[float, float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(W, B, loss): a 120 x 120 grid over the ranges and the MSE of ``y = w x + b`` on it.
+
+    x, y: (N,) float64 arrays. mean((w x + b - y)^2) is expanded into its moments, so no
+    (120, 120, N) array is built.
+    """
+    W, B = np.meshgrid(np.linspace(*w_range, 120), np.linspace(*b_range, 120))
+    loss = (
+        W**2 * np.mean(x**2)
+        + B**2
+        + np.mean(y**2)
+        + 2 * W * B * np.mean(x)
+        - 2 * W * np.mean(x * y)
+        - 2 * B * np.mean(y)
+    )
+    return W, B, loss
+
+
 def plot_loss_surface(
     x: Any,
     y: Any,
@@ -198,33 +232,11 @@ def plot_loss_surface(
     (w_star,), b_star = closed_form_fit(xs, ys)
     pts = np.array([[w_star, b_star]])
     if path is not None:
-        path = to_numpy(path, "path", finite=False)
-        if path.ndim != 2 or path.shape[1] != 2:
-            raise ValueError(
-                f"path must have shape (K, 2) of (w, b) pairs, got shape {path.shape}."
-            )
-        path = path[np.all(np.isfinite(path), axis=1)]
+        path = _finite_path(path)
         pts = np.vstack([pts, path])
-
-    def span(lo: float, hi: float) -> tuple[float, float]:
-        pad = max(0.25 * (hi - lo), 1.0)
-        return lo - pad, hi + pad
-
-    w_range = w_range or span(pts[:, 0].min(), pts[:, 0].max())
-    b_range = b_range or span(pts[:, 1].min(), pts[:, 1].max())
-    ws = np.linspace(*w_range, 120)
-    bs = np.linspace(*b_range, 120)
-    W, B = np.meshgrid(ws, bs)
-    X = xs[:, 0]
-    # mean((w x + b - y)^2) for every (w, b) on the grid, expanded so no (120, 120, N) array is built
-    loss = (
-        W**2 * np.mean(X**2)
-        + B**2
-        + np.mean(ys**2)
-        + 2 * W * B * np.mean(X)
-        - 2 * W * np.mean(X * ys)
-        - 2 * B * np.mean(ys)
-    )
+    w_range = w_range or _span(pts[:, 0].min(), pts[:, 0].max())
+    b_range = b_range or _span(pts[:, 1].min(), pts[:, 1].max())
+    W, B, loss = _mse_grid(xs[:, 0], ys, w_range, b_range)
     ax = _axes(ax)
     levels = np.geomspace(max(loss.min(), 1e-6), loss.max(), 25)
     lines = ax.contour(W, B, loss, levels=levels, cmap="viridis", norm=LogNorm(), linewidths=0.8)

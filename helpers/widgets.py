@@ -58,6 +58,49 @@ def _descent_figure(
     return fig
 
 
+def _check_playground_args(
+    run: Any, x: Any, y: Any, lr: Any, steps: Any, lr_bounds: Any, max_steps: Any
+) -> tuple[np.ndarray, np.ndarray, float, int, tuple[float, float], int]:
+    """``descent_playground``'s arguments checked: (x, y, lr, steps, lr_bounds, max_steps)."""
+    if not callable(run):
+        raise TypeError(f"run must be a function run(lr, steps), got {describe(run)}.")
+    xs, ys = check_xy(x, y)
+    lr = check_finite_number(lr, "lr", positive=True)
+    steps = check_positive_int(steps, "steps")
+    lo, hi = (check_finite_number(v, "lr_bounds", positive=True) for v in lr_bounds)
+    max_steps = check_positive_int(max_steps, "max_steps")
+    if not lo <= lr <= hi or steps > max_steps:
+        raise ValueError(
+            f"lr={lr} must lie in lr_bounds={lr_bounds} and steps={steps} be <= max_steps={max_steps}."
+        )
+    return xs, ys, lr, steps, (lo, hi), max_steps
+
+
+def _sliders(lr: float, steps: int, lr_bounds: tuple[float, float], max_steps: int) -> Any:
+    """An ``HBox`` of a logarithmic learning-rate slider and a steps slider."""
+    import ipywidgets as widgets
+
+    lr_slider = widgets.FloatLogSlider(
+        value=lr,
+        base=10,
+        min=math.log10(lr_bounds[0]),
+        max=math.log10(lr_bounds[1]),
+        step=0.05,
+        description="learning rate",
+        continuous_update=False,
+        readout_format=".3g",
+        style={"description_width": "initial"},
+    )
+    steps_slider = widgets.IntSlider(
+        value=steps,
+        min=1,
+        max=max_steps,
+        description="steps",
+        continuous_update=False,
+    )
+    return widgets.HBox([lr_slider, steps_slider])
+
+
 def descent_playground(
     run: Callable[[float, int], Any],
     x: Any,
@@ -82,40 +125,13 @@ def descent_playground(
         The ipywidgets box holding the two sliders (already displayed, with the figure
         below it). Its ``redraw()`` attribute redraws for the current slider values.
     """
-    if not callable(run):
-        raise TypeError(f"run must be a function run(lr, steps), got {describe(run)}.")
-    xs, ys = check_xy(x, y)
-    lr = check_finite_number(lr, "lr", positive=True)
-    steps = check_positive_int(steps, "steps")
-    lo, hi = (check_finite_number(v, "lr_bounds", positive=True) for v in lr_bounds)
-    max_steps = check_positive_int(max_steps, "max_steps")
-    if not lo <= lr <= hi or steps > max_steps:
-        raise ValueError(
-            f"lr={lr} must lie in lr_bounds={lr_bounds} and steps={steps} be <= max_steps={max_steps}."
-        )
+    xs, ys, lr, steps, lr_bounds, max_steps = _check_playground_args(
+        run, x, y, lr, steps, lr_bounds, max_steps
+    )
+    controls = _sliders(lr, steps, lr_bounds, max_steps)
+    lr_slider, steps_slider = controls.children
 
-    import ipywidgets as widgets
     from IPython.display import Image, display
-
-    lr_slider = widgets.FloatLogSlider(
-        value=lr,
-        base=10,
-        min=math.log10(lo),
-        max=math.log10(hi),
-        step=0.05,
-        description="learning rate",
-        continuous_update=False,
-        readout_format=".3g",
-        style={"description_width": "initial"},
-    )
-    steps_slider = widgets.IntSlider(
-        value=steps,
-        min=1,
-        max=max_steps,
-        description="steps",
-        continuous_update=False,
-    )
-    controls = widgets.HBox([lr_slider, steps_slider])
 
     def image() -> Image:
         return Image(
