@@ -90,6 +90,8 @@ def plot_fit(
 ) -> Axes:
     """Scatter the data and draw one line per fitted model.
 
+    Taught in: 01 · Gradient descent by hand in NumPy, section 3 (two parameters).
+
     Args:
         x: (N,) or (N, 1) inputs; y: (N,) or (N, 1) targets.
         fits: label -> (weight, bias) for each line to draw.
@@ -143,6 +145,8 @@ def plot_losses(
 ) -> Axes:
     """Plot one loss curve, or several on the same axes, counting steps or epochs from 1.
 
+    Taught in: 02 · Autograd, section 6 (one parameter, then two).
+
     Args:
         losses: a sequence of K losses, or label -> sequence for several curves (a
             ``helpers.train`` history works as it is: its keys become "training loss"
@@ -174,10 +178,11 @@ def _finite_path(path: Any) -> np.ndarray:
     return path[np.all(np.isfinite(path), axis=1)]
 
 
-def _span(lo: float, hi: float) -> tuple[float, float]:
-    """The range from lo to hi with a margin on each side (a quarter of it, at least 1)."""
-    pad = max(0.25 * (hi - lo), 1.0)
-    return lo - pad, hi + pad
+def _view(pts: np.ndarray, w_range: Any, b_range: Any) -> tuple[Any, Any]:
+    """(w_range, b_range): as given, or covering the (K, 2) ``pts`` with a margin (>= 1)."""
+    pad = np.maximum(0.25 * np.ptp(pts, axis=0), 1.0)
+    lo, hi = pts.min(axis=0) - pad, pts.max(axis=0) + pad
+    return w_range or (lo[0], hi[0]), b_range or (lo[1], hi[1])
 
 
 def _mse_grid(
@@ -189,15 +194,8 @@ def _mse_grid(
     (120, 120, N) array is built.
     """
     W, B = np.meshgrid(np.linspace(*w_range, 120), np.linspace(*b_range, 120))
-    loss = (
-        W**2 * np.mean(x**2)
-        + B**2
-        + np.mean(y**2)
-        + 2 * W * B * np.mean(x)
-        - 2 * W * np.mean(x * y)
-        - 2 * B * np.mean(y)
-    )
-    return W, B, loss
+    mx, my, mxx, mxy, myy = np.mean(x), np.mean(y), np.mean(x * x), np.mean(x * y), np.mean(y * y)
+    return W, B, W**2 * mxx + B**2 + myy + 2 * W * B * mx - 2 * W * mxy - 2 * B * my
 
 
 def plot_loss_surface(
@@ -212,6 +210,8 @@ def plot_loss_surface(
     equal_aspect: bool = False,
 ) -> Axes:
     """Contours of the MSE over (w, b) for ``y = w x + b``, with an optional descent path.
+
+    Taught in: 01 · Gradient descent by hand in NumPy, section 4 (the loss surface).
 
     Args:
         x: (N,) or (N, 1) inputs; y: (N,) or (N, 1) targets.
@@ -230,12 +230,9 @@ def plot_loss_surface(
     if xs.shape[1] != 1:
         raise ValueError(f"plot_loss_surface needs one input feature, got x of shape {xs.shape}.")
     (w_star,), b_star = closed_form_fit(xs, ys)
-    pts = np.array([[w_star, b_star]])
-    if path is not None:
-        path = _finite_path(path)
-        pts = np.vstack([pts, path])
-    w_range = w_range or _span(pts[:, 0].min(), pts[:, 0].max())
-    b_range = b_range or _span(pts[:, 1].min(), pts[:, 1].max())
+    path = None if path is None else _finite_path(path)
+    pts = np.array([[w_star, b_star], *([] if path is None else path)])
+    w_range, b_range = _view(pts, w_range, b_range)
     W, B, loss = _mse_grid(xs[:, 0], ys, w_range, b_range)
     ax = _axes(ax)
     levels = np.geomspace(max(loss.min(), 1e-6), loss.max(), 25)
@@ -261,6 +258,8 @@ def plot_lr_comparison(
     title: str | None = "Loss for each learning rate",
 ) -> Axes:
     """Loss curves for several learning rates on a log scale, marking the ones that diverge.
+
+    Taught in: 01 · Gradient descent by hand in NumPy, section 5 (the learning rate).
 
     A run counts as diverged if its loss becomes NaN/inf or ends above where it started.
 
@@ -309,6 +308,8 @@ def plot_residuals(
     title: str | None = None,
 ) -> Axes:
     """Residuals (target minus prediction) against the prediction, with a zero line.
+
+    Taught in: 06 · Real data: penguins, section 4 (residuals).
 
     A good linear fit leaves a shapeless band around zero; a curve, a funnel or separate
     clouds (one per group) say what the line missed.

@@ -32,6 +32,8 @@ class FitComparison:
 def closed_form_fit(x: Any, y: Any, *, bias: bool = True) -> tuple[np.ndarray, float]:
     """Least-squares weights and bias, solved directly rather than by gradient descent.
 
+    Taught in: 01 · Gradient descent by hand in NumPy, section 3 (two parameters).
+
     Minimises the mean squared error ``mean((x @ w + b - y) ** 2)`` in float64.
 
     Args:
@@ -79,6 +81,8 @@ def compare_with_closed_form(
     tol: float = 1e-3,
 ) -> FitComparison:
     """Print a fit beside the closed-form answer and return the largest difference.
+
+    Taught in: 01 · Gradient descent by hand in NumPy, section 2; used in every notebook.
 
     Args:
         x: (N,) or (N, d) features the model was trained on.

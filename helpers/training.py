@@ -274,8 +274,8 @@ def train(
     ``val_loader``, the validation loss is computed the same way under ``model.eval()`` and
     ``torch.no_grad()``.
 
-    Taught in: 04 · Dataset and DataLoader, section "helpers.train"; its checkpoints in
-    05 · Devices and checkpoints, section "Checkpoints".
+    Taught in: 04 · Dataset and DataLoader, section 6 (handing the loop to helpers.train);
+    its ``device`` and ``checkpoint_path`` in 05 · Devices and checkpoints, sections 3 and 6.
 
     Args:
         model: an ``nn.Module``; it is moved to ``device`` if one is given.

@@ -113,6 +113,8 @@ def descent_playground(
 ) -> Any:
     """Sliders for learning rate and number of steps that redraw a gradient-descent path.
 
+    Taught in: 01 · Gradient descent by hand in NumPy, section 7 (playground).
+
     Args:
         run: your gradient descent, called as ``run(lr, steps)``; it must return the
             parameters after each step as an array of shape (K, 2) of (w, b).
