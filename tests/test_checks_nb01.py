@@ -11,7 +11,7 @@ import pytest
 
 from helpers.checks import expect_returned, is_untouched_stub
 from helpers.checks.nb01 import (
-    check_critical_learning_rate,
+    check_best_learning_rate,
     check_mse_gradient,
     check_to_original_scale,
 )
@@ -75,13 +75,13 @@ def test_to_original_scale_mistakes_get_their_hint(wrong, expected, capsys) -> N
 @pytest.mark.parametrize(
     ("wrong", "expected"),
     [
-        (lambda x: 0.5 / np.mean(x**2), "fastest rate"),
-        (lambda x: 2 / np.mean(x**2), "exactly -1"),
-        (lambda x: 1 / np.mean(np.abs(x)), "reaches -1"),
+        (lambda x: 1 / np.mean(x**2), "the edge"),
+        (lambda x: 2 / np.mean(x**2), "exactly once"),
+        (lambda x: 1 / np.mean(np.abs(x)), "vanish"),
     ],
-    ids=["half", "double", "other"],
+    ids=["critical", "double", "other"],
 )
-def test_critical_learning_rate_mistakes_get_their_hint(wrong, expected, capsys) -> None:
-    assert not check_critical_learning_rate(wrong)
+def test_best_learning_rate_mistakes_get_their_hint(wrong, expected, capsys) -> None:
+    assert not check_best_learning_rate(wrong)
     out = capsys.readouterr().out
     assert "Hint:" in out and expected in out

@@ -14,7 +14,7 @@ from ..data import make_doubling_data, make_linear_data
 from ..reference import closed_form_fit
 from . import CheckResult, Mismatch, as_number, close_to, expect_number, expect_pair, run_check
 
-__all__ = ["check_mse_gradient", "check_to_original_scale", "check_critical_learning_rate"]
+__all__ = ["check_mse_gradient", "check_to_original_scale", "check_best_learning_rate"]
 
 _GRADIENT_MISTAKES = (
     (
@@ -110,35 +110,33 @@ def check_to_original_scale(to_original_scale: Callable[..., Any]) -> CheckResul
     )
 
 
-def check_critical_learning_rate(critical_learning_rate: Callable[..., Any]) -> CheckResult:
-    """Exercise 3: ``critical_learning_rate(x) -> lr`` above which GD on ``y = a x`` diverges."""
+def check_best_learning_rate(best_learning_rate: Callable[..., Any]) -> CheckResult:
+    """Exercise 3: ``best_learning_rate(x) -> lr`` that lands ``y = a x`` on a* in one step."""
 
     def test(fn: Callable[..., Any]) -> str:
         x, _ = make_doubling_data()
         cases = [x[:, 0], np.array([0.5, -2.0, 4.0]), np.linspace(-3, 3, 11)]
         for xs in cases:
             what = f"the rate for x = {np.round(xs, 2).tolist()}"
-            got, want = as_number(fn(xs.copy()), what), 1.0 / np.mean(xs**2)
-            if close_to(got, want / 2):
-                raise Mismatch(
-                    f"{what} is {got:.6g}, half the expected {want:.6g}.",
-                    hint="at your rate the factor is 0, the fastest rate. "
-                    "It may grow further, as long as its size stays below 1.",
-                )
+            got, want = as_number(fn(xs.copy()), what), 0.5 / np.mean(xs**2)
             if close_to(got, 2 * want):
                 raise Mismatch(
                     f"{what} is {got:.6g}, twice the expected {want:.6g}.",
-                    hint="at your rate the factor is already -3: the error grows threefold "
-                    "per step. Find the rate where the factor is exactly -1.",
+                    hint="at your rate the factor is -1: the edge where the steps stop "
+                    "converging, not the rate that lands on a* at once.",
+                )
+            if close_to(got, 4 * want) or close_to(got, want / 2):
+                raise Mismatch(
+                    f"{what} is {got:.6g}, expected {want:.6g}.",
+                    hint="count the 2 in the factor exactly once.",
                 )
             expect_number(got, want, what)
-        return "gradient descent on y = a*x converges below this rate and diverges above it."
+        return "one step at this rate takes a from any start straight to a*."
 
     return run_check(
-        "Exercise 3 (critical_learning_rate)",
-        critical_learning_rate,
+        "Exercise 3 (best_learning_rate)",
+        best_learning_rate,
         test,
-        "each step multiplies the distance to the best a by the same factor, which falls as "
-        "the rate grows. The steps still converge while that factor lies between -1 and 1; "
-        "solve for the rate at which it reaches -1.",
+        "after one step the distance to a* is the factor of section 5.1 times the old "
+        "distance. What must the factor be for that distance to vanish?",
     )
