@@ -19,6 +19,7 @@ from .data import (
     make_negative_slope_data,
 )
 from .errors import short_tracebacks
+from .graph import plot_autograd_graph
 from .plotting import (
     PALETTE,
     plot_fit,
@@ -65,6 +66,7 @@ __all__ = [
     "make_linear_data",
     "make_negative_slope_data",
     "pick_device",
+    "plot_autograd_graph",
     "plot_fit",
     "plot_loss_surface",
     "plot_losses",
