@@ -114,7 +114,7 @@ def plot_fit(
             style,
             color=PALETTE[1 + i % 7],
             lw=2,
-            label=f"{label}: y = {w:.3f}x + {b:.3f}",
+            label=f"{label}: y = {w:.4g}x {'-' if b < 0 else '+'} {abs(b):.4g}",
         )
     return _finish(ax, "x", "y", title)
 
