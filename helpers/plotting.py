@@ -122,10 +122,8 @@ def plot_fit(
 
 
 def _histories(losses: Any) -> dict[str, np.ndarray]:
-    if isinstance(losses, Mapping):
-        items = losses.items()
-    else:
-        items = [("loss", losses)]
+    """label -> 1-D float64 losses, from one sequence or a dict (history keys become words)."""
+    items = losses.items() if isinstance(losses, Mapping) else [("loss", losses)]
     out = {}
     for label, values in items:
         label = LEGEND_WORDS.get(str(label), str(label))

@@ -20,9 +20,12 @@ from torch import nn
 
 from .checkpoint import _resume, _shuffle_generator, _train_state, save_checkpoint
 from .device import resolve_device
+from .loader import ShuffledTensorBatches, make_loader
 from .validation import check_non_negative_int, describe
 
-__all__ = ["train"]
+# make_loader and ShuffledTensorBatches live in helpers.loader; they were defined here before,
+# so `from helpers.training import make_loader` keeps working.
+__all__ = ["train", "make_loader", "ShuffledTensorBatches"]
 
 
 @dataclass(frozen=True)

@@ -251,3 +251,11 @@ def test_divergence_with_a_checkpoint_says_what_it_holds(data, tmp_path):
     with pytest.raises(FloatingPointError, match=r"at epoch 1, .*No checkpoint was written\."):
         fit(make_loader(x, y, 16), 100, lr=100.0, checkpoint_path=tmp_path / "d.pt")
     assert not (tmp_path / "d.pt").exists()
+
+
+def test_the_loader_stays_importable_from_its_old_module():
+    import helpers.loader
+    import helpers.training
+
+    assert helpers.training.make_loader is helpers.loader.make_loader
+    assert helpers.training.ShuffledTensorBatches is helpers.loader.ShuffledTensorBatches
