@@ -41,6 +41,7 @@ def test_the_offline_kernel_blocks_the_network_and_leaves_no_names_behind(monkey
         code = (
             "import socket\n"
             "print([n for n in ('_install_offline_rules', 'Path', 'importlib') if n in dir()])\n"
+            "print([f.__qualname__ for f in get_ipython().events.callbacks['post_run_cell']])\n"
             "socket.socket().connect(('192.0.2.1', 80))\n"
         )
         reply = kc.execute_interactive(code, timeout=60, output_hook=_collect(out := []))
@@ -49,7 +50,9 @@ def test_the_offline_kernel_blocks_the_network_and_leaves_no_names_behind(monkey
         km.shutdown_kernel(now=True)
     assert reply["content"]["status"] == "error"
     assert "tried to reach the network" in reply["content"]["evalue"]
-    assert out[0] == "[]\n"  # the startup file's own names are gone
+    names, callbacks = "".join(out).splitlines()
+    assert names == "[]"  # the startup file's own names are gone
+    assert "watch_memory.<locals>.check" in callbacks  # and the memory ceiling is watched
 
 
 def _collect(out: list[str]):
