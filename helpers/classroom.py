@@ -200,11 +200,12 @@ def build_student(root: Path = ROOT, *, check: bool = False) -> list[str]:
     """
     sources = sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     out = root / "student"
+    texts = {path.name: student_text(path, root) for path in sources}  # all, before writing
     changed = []
-    for path in sources:
-        text, target = student_text(path, root), out / path.name
+    for name, text in texts.items():
+        target = out / name
         if not target.exists() or target.read_text(encoding="utf-8") != text:
-            changed.append(f"student/{path.name}")
+            changed.append(f"student/{name}")
             if not check:
                 out.mkdir(exist_ok=True)
                 target.write_text(text, encoding="utf-8")

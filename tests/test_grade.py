@@ -18,7 +18,7 @@ import pytest
 from conftest import ROOT
 
 from helpers import grade as grader
-from helpers.classroom import course_slug_ref, make_student, solution_code
+from helpers.classroom import course_slug_ref, find_exercises, make_student, solution_code
 
 SOURCE = next((ROOT / "notebooks").glob("01_*.ipynb"))
 LOOP_LIMIT = 10  # seconds per cell: notebook 01's slowest cell takes about 1 s
@@ -40,7 +40,8 @@ def graded(tmp_path_factory):
     reference = nbformat.read(SOURCE, as_version=4)
     student = make_student(reference, SOURCE.name, *course_slug_ref(ROOT))
     solutions = solution_code(reference)
-    loop = "def mse_gradient(x, y, w, b):\n    while True:\n        pass\n"
+    first = find_exercises(reference)[0].function
+    loop = f"def {first}(*args):\n    while True:\n        pass\n"
     renamed = "def my_rate(x):\n    return 1.0\n"
     copies = {
         "alice_01.ipynb": submission(student, dict(enumerate(solutions))),
@@ -97,7 +98,8 @@ def test_an_endless_loop_is_stopped_and_reported(graded):
     assert blocks["dave_01.ipynb"][-1] == f"score: 0/{m}"
     assert f"stopped after {LOOP_LIMIT} s" in lines[0]
     # the stub was renamed: the exercise still counts, with the reason
-    assert "no cell defines `critical_learning_rate`" in lines[2]
+    third = find_exercises(nbformat.read(SOURCE, as_version=4))[2].function
+    assert f"no cell defines `{third}`" in lines[2]
 
 
 def test_not_a_notebook_still_gets_its_lines(graded):
