@@ -49,6 +49,14 @@ def read(path):
 # ------------------------------------------------------------------ the committed student/
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_exercise_cell_is_tagged(path):
+    nb = read(path)
+    problems = untagged_problems(nb, path.name)
+    assert not problems, "\n".join(problems)
+    assert find_exercises(nb, path.name), f"{path.name}: no cell is tagged 'exercise'"
+
+
 def test_student_is_up_to_date():
     stale = build_student(ROOT, check=True)
     assert not stale, f"student/ is stale, run `make student`: {stale}"
