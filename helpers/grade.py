@@ -38,6 +38,7 @@ __all__ = ["Report", "Verdict", "collect_paths", "grade", "grade_notebook", "mai
 
 NN = (re.compile(r"(?<!\d)(\d\d)_"), re.compile(r"(?<!\d)(\d\d)(?!\d)"))
 TITLE = re.compile(r"^# (\d\d) · ", re.M)
+PROGRESS = "helpers.grade at: "
 
 
 @dataclass(frozen=True)
@@ -161,13 +162,22 @@ def _run_worker(job: dict) -> dict:
         proc = subprocess.run(
             cmd, input=json.dumps(job), capture_output=True, text=True, timeout=limit, env=env
         )
-    except subprocess.TimeoutExpired:
-        return {"error": f"the notebook ran past the grader's limit of {limit:g} s"}
+    except subprocess.TimeoutExpired as exc:
+        return {"error": f"the notebook ran past the grader's limit of {limit:g} s{_stuck(exc)}"}
     try:
         return json.loads(proc.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        said = [ln for ln in proc.stderr.splitlines() if ln.strip() and PROGRESS not in ln]
+        last = (said or ["no output"])[-1]
         return {"error": f"the grader's worker failed ({last[:200]})"}
+
+
+def _stuck(exc: subprocess.TimeoutExpired) -> str:
+    """Where the stopped worker last said it was, e.g. ", stuck at cell 9 ('while True:')"."""
+    err = exc.stderr or ""
+    err = err.decode(errors="replace") if isinstance(err, bytes) else err
+    places = [ln[len(PROGRESS) :] for ln in err.splitlines() if ln.startswith(PROGRESS)]
+    return f", stuck at {places[-1]}" if places else ""
 
 
 def grade_notebook(
@@ -279,7 +289,7 @@ def _run_job(job: dict) -> dict:
     from nbclient.exceptions import DeadKernelError
 
     notes: list[str] = []
-    job["at"] = "start-up"
+    _at(job, "start-up")
     with tempfile.TemporaryDirectory() as cwd:
         client = NotebookClient(
             nb,
@@ -298,6 +308,12 @@ def _run_job(job: dict) -> dict:
             notes.append(f"{died}: out of memory, or the code called exit()?")
             return {"error": died, "notes": notes}
     return {"notes": notes, "verdicts": verdicts}
+
+
+def _at(job: dict, where: str) -> None:
+    """Note where the run is, also on stderr, where the parent finds it if it must stop us."""
+    job["at"] = where
+    print(f"{PROGRESS}{where}", file=sys.stderr, flush=True)
 
 
 def _short(text: str, limit: int = 160) -> str:
@@ -341,7 +357,7 @@ def _run_cells(client, nb: nbformat.NotebookNode, job: dict, notes: list[str]) -
         if left <= 0:
             notes.append(f"{_where(i, cell)} and the rest did not run: the notebook's time is up")
             break
-        job["at"] = _where(i, cell)
+        _at(job, _where(i, cell))
         error = _execute(client, cell, i, min(job["timeout"], left))
         if error is None:
             continue
@@ -373,7 +389,7 @@ def _grade_one(client, nb: nbformat.NotebookNode, job: dict, ex: dict, errors: d
     """Call the exercise's check in the kernel; its verdict as a dict for :class:`Verdict`."""
     cell = _grader_cell(job, ex)
     nb.cells.append(cell)  # nbclient looks cells up by index
-    job["at"] = f"the check of exercise {ex['number']}"
+    _at(job, f"the check of exercise {ex['number']}")
     error = _execute(client, cell, len(nb.cells) - 1, job["timeout"])
     text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
     nonce = job["nonce"]
