@@ -113,6 +113,12 @@ notebooks: setup
 	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=False \
 	    notebooks/[0-9]*.ipynb
 
+# The classroom edition: student/NN_*.ipynb from notebooks/, solutions removed and check
+# outputs cleared, driven by the cells' tags (helpers/classroom.py). Commit student/ after it.
+.PHONY: student
+student: setup
+	$(BIN)/python -m helpers.classroom
+
 bench: setup
 	$(BIN)/python benchmarks/loader_throughput.py
 
