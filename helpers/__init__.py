@@ -34,7 +34,7 @@ __version__ = "0.1.0"
 
 # Torch-based helpers load on first use, so `import helpers` stays NumPy-only.
 _LAZY = {
-    "make_loader": "training",
+    "make_loader": "loader",
     "train": "training",
     "pick_device": "device",
     "device_toggle": "device",

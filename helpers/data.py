@@ -23,7 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from .validation import check_finite_number, check_positive_int, describe
+from .validation import (
+    check_finite_number,
+    check_non_negative_int,
+    check_positive_int,
+    describe,
+)
 
 __all__ = [
     "make_linear_data",
@@ -35,11 +40,7 @@ __all__ = [
 
 
 def _check_seed(seed: Any) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise TypeError(
-            f"seed must be a non-negative integer, got {describe(seed)}. Pass e.g. seed=0."
-        )
-    return int(seed)
+    return check_non_negative_int(seed, "seed", example="seed=0")
 
 
 def _check_as_tensor(as_tensor: Any) -> bool:

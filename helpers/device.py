@@ -17,7 +17,7 @@ import torch
 
 from .validation import describe
 
-__all__ = ["pick_device", "device_toggle", "synchronize"]
+__all__ = ["pick_device", "device_toggle", "resolve_device", "synchronize"]
 
 #: The names ``pick_device`` understands (``cuda:N`` picks one of several GPUs).
 DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")
@@ -41,7 +41,7 @@ def _valid_names() -> str:
     return ", ".join(repr(n) for n in DEVICE_NAMES) + " or 'cuda:N'"
 
 
-def _resolve(request: Any, argument: str) -> torch.device:
+def resolve_device(request: Any, argument: str = "device") -> torch.device:
     """Turn a device request into a present ``torch.device``, or raise a clear error.
 
     Args:
@@ -117,7 +117,7 @@ def pick_device(preference: str | torch.device = "auto", *, verbose: bool = True
         env = os.environ.get(ENV_VAR, "").strip()
         if env:
             request, argument = env, ENV_VAR
-    device = _resolve(request, argument)
+    device = resolve_device(request, argument)
     if argument == ENV_VAR:
         reason = f"{ENV_VAR}={request} overrides 'auto'"
     elif isinstance(request, str) and request.strip().lower() == "auto":
@@ -135,7 +135,7 @@ def synchronize(device: str | torch.device) -> None:
     GPU work runs asynchronously: a call returns as soon as the work is queued. Call this
     before reading a clock, or a timing measures the queueing, not the computing.
     """
-    device = _resolve(device, "device")
+    device = resolve_device(device, "device")
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     elif device.type == "mps":
@@ -160,7 +160,7 @@ def device_toggle(value: str | torch.device | None = None, *, description: str =
     """
     if not isinstance(description, str):
         raise TypeError(f"description must be a string, got {describe(description)}.")
-    first = pick_device("auto", verbose=False) if value is None else _resolve(value, "value")
+    first = pick_device("auto", verbose=False) if value is None else resolve_device(value, "value")
     present = _present()
 
     import ipywidgets as widgets

@@ -14,11 +14,16 @@ import numpy as np
 __all__ = [
     "describe",
     "to_numpy",
+    "check_real_numbers",
+    "check_not_empty",
+    "check_finite",
+    "check_rows",
     "as_features",
     "as_targets",
     "check_xy",
     "check_same_length",
     "check_positive_int",
+    "check_non_negative_int",
     "check_finite_number",
 ]
 
@@ -39,12 +44,61 @@ def describe(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"[:80]
 
 
-def to_numpy(value: Any, name: str, *, finite: bool = True) -> np.ndarray:
-    """Return ``value`` as a float64 NumPy array, finite unless ``finite=False``.
+def check_real_numbers(data: Any, name: str) -> None:
+    """Raise TypeError unless ``data`` (a NumPy array or a tensor) holds real numbers.
 
-    Accepts NumPy arrays, torch tensors (on any device, with or without grad), lists
-    and scalars. Integer and boolean data are converted to float, since the intent is
-    unambiguous. Strings, objects, complex numbers, NaN and inf are rejected.
+    Booleans, integers and floats pass; complex numbers, strings and objects do not.
+    """
+    if _is_tensor(data):
+        ok = not data.is_complex()
+    else:
+        ok = np.asarray(data).dtype.kind in "biuf"
+    if not ok:
+        raise TypeError(
+            f"{name} must hold real numbers, got {describe(data)}. Convert it first, "
+            f"e.g. np.asarray({name}, dtype=float) (for complex data, take {name}.real)."
+        )
+
+
+def check_not_empty(data: Any, name: str) -> None:
+    """Raise ValueError if ``data`` (a NumPy array or a tensor) holds no values."""
+    size = data.numel() if _is_tensor(data) else np.size(data)
+    if size == 0:
+        raise ValueError(f"{name} is empty ({describe(data)}). Pass at least one sample.")
+
+
+def check_finite(data: Any, name: str) -> None:
+    """Raise ValueError if ``data`` (a NumPy float array or a float tensor) holds NaN or inf."""
+    if _is_tensor(data):
+        bad, hint = int((~data.isfinite()).sum()), f"torch.isfinite({name}).all(dim=1)"
+        kind = f" (as {str(data.dtype).removeprefix('torch.')})"
+    else:
+        bad = int(np.size(data) - np.count_nonzero(np.isfinite(data)))
+        hint, kind = f"np.isfinite({name}).all(axis=1)", ""
+    if bad:
+        raise ValueError(
+            f"{name} contains {bad} NaN or infinite value(s){kind}. Remove or impute them "
+            f"before fitting, e.g. keep = {hint}."
+        )
+
+
+def check_rows(data: Any, name: str) -> None:
+    """Raise ValueError unless ``data`` has shape (N,) or (N, d): one row per sample."""
+    if data.ndim not in (1, 2):
+        raise ValueError(
+            f"{name} must have shape (N,) or (N, d), got shape {tuple(data.shape)}. "
+            f"Use one row per sample, e.g. {name}.reshape(len({name}), -1)."
+        )
+
+
+def to_numpy(value: Any, name: str, *, finite: bool = True) -> np.ndarray:
+    """Return ``value`` as a non-empty float64 NumPy array, finite unless ``finite=False``.
+
+    The one way helpers read array data. Accepts NumPy arrays, torch tensors (on any
+    device, with or without grad), lists and scalars. Integer and boolean data are
+    converted to float, since the intent is unambiguous. Strings, ragged lists, objects and
+    complex numbers are a TypeError; empty data, NaN and inf a ValueError
+    (:func:`check_real_numbers`, :func:`check_not_empty`, :func:`check_finite`).
 
     Args:
         value: array-like data.
@@ -70,20 +124,11 @@ def to_numpy(value: Any, name: str, *, finite: bool = True) -> np.ndarray:
             f"{name} could not be read as an array ({exc}). Pass a NumPy array, a torch "
             f"tensor or a list of numbers with equal-length rows."
         ) from None
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{name} must hold real numbers, got {arr.dtype} data ({describe(value)}). "
-            f"Convert it first, e.g. np.asarray({name}, dtype=float)."
-        )
+    check_real_numbers(arr, name)
     arr = arr.astype(np.float64, copy=False)
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty ({describe(value)}). Pass at least one sample.")
-    if finite and not np.all(np.isfinite(arr)):
-        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        raise ValueError(
-            f"{name} contains {bad} NaN or infinite value(s). Remove or impute them "
-            f"before fitting, e.g. keep = np.isfinite({name}).all(axis=1)."
-        )
+    check_not_empty(arr, name)
+    if finite:
+        check_finite(arr, name)
     return arr
 
 
@@ -97,14 +142,8 @@ def as_features(x: Any, name: str = "x") -> np.ndarray:
         (N, d) float64 array.
     """
     arr = to_numpy(x, name)
-    if arr.ndim == 1:
-        return arr[:, None]
-    if arr.ndim != 2:
-        raise ValueError(
-            f"{name} must have shape (N,) or (N, d), got shape {arr.shape}. "
-            f"Flatten extra dimensions, e.g. {name}.reshape(len({name}), -1)."
-        )
-    return arr
+    check_rows(arr, name)
+    return arr.reshape(len(arr), -1)
 
 
 def as_targets(y: Any, name: str = "y") -> np.ndarray:
@@ -144,21 +183,33 @@ def check_same_length(x: Any, y: Any, n_x: int, n_y: int) -> None:
         )
 
 
-def check_positive_int(
-    value: Any, name: str, *, minimum: int = 1, example: str | None = None
-) -> int:
-    """Return ``value`` as an int, raising if it is not an integer >= ``minimum``.
-
-    Python and NumPy integers (anything with ``__index__``) count; bools and floats do not.
-    ``example`` (e.g. ``"batch_size=32"``) is suggested in the error message.
-    """
-    example = example or f"{name}={max(minimum, 10)}"
+def _check_int(value: Any, name: str, minimum: int, example: str) -> int:
+    """``value`` as an int: TypeError unless it is an integer, ValueError if below ``minimum``."""
     if isinstance(value, bool) or not hasattr(value, "__index__"):
         raise TypeError(f"{name} must be an integer, got {describe(value)}. Pass e.g. {example}.")
     value = value.__index__()
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}. Pass e.g. {example}.")
     return int(value)
+
+
+def check_positive_int(value: Any, name: str, *, example: str | None = None) -> int:
+    """Return ``value`` as an int, raising unless it is an integer >= 1 (a count, a size).
+
+    Python and NumPy integers (anything with ``__index__``) count; bools and floats do not
+    (TypeError). Zero or less is a ValueError. ``example`` (e.g. ``"batch_size=32"``) is
+    suggested in the error message.
+    """
+    return _check_int(value, name, 1, example or f"{name}=10")
+
+
+def check_non_negative_int(value: Any, name: str, *, example: str | None = None) -> int:
+    """Return ``value`` as an int, raising unless it is an integer >= 0 (a seed, an epoch total).
+
+    The same rules as :func:`check_positive_int`, with 0 allowed: not an integer is a
+    TypeError, a negative integer a ValueError.
+    """
+    return _check_int(value, name, 0, example or f"{name}=0")
 
 
 def check_finite_number(value: Any, name: str, *, positive: bool = False) -> float:

@@ -70,7 +70,8 @@ def test_linear_data_is_seeded_and_multifeature():
         ({"weights": "two"}, ValueError, "weights"),
         ({"weights": [[1.0]]}, ValueError, "weights"),
         ({"x_range": (1, 1)}, ValueError, "low < high"),
-        ({"seed": -1}, TypeError, "seed"),
+        ({"seed": -1}, ValueError, "seed must be at least 0"),
+        ({"seed": 1.5}, TypeError, "seed must be an integer"),
         ({"as_tensor": "yes"}, TypeError, "as_tensor"),
     ],
 )

@@ -14,7 +14,8 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 import helpers
-from helpers.training import ShuffledTensorBatches, make_loader, train
+from helpers.loader import ShuffledTensorBatches, make_loader
+from helpers.training import train
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine")
 

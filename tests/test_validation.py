@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+import helpers
 from helpers import validation as v
 
 
@@ -55,9 +56,52 @@ def test_numbers():
         with pytest.raises(TypeError, match="n must be an integer"):
             v.check_positive_int(bad, "n")
     with pytest.raises(ValueError, match="at least 0"):
-        v.check_positive_int(-1, "epochs", minimum=0)
+        v.check_non_negative_int(-1, "epochs")
     assert v.check_finite_number(1, "lr", positive=True) == 1.0
     with pytest.raises(ValueError, match="greater than 0"):
         v.check_finite_number(0.0, "lr", positive=True)
     with pytest.raises(TypeError, match="must be a number"):
         v.check_finite_number(None, "lr")
+
+
+@pytest.mark.parametrize("make", [np.asarray, torch.tensor], ids=["numpy", "torch"])
+def test_each_check_behaves_the_same_on_arrays_and_tensors(make):
+    v.check_real_numbers(make([1, 2]), "x")
+    v.check_not_empty(make([1.0]), "x")
+    v.check_finite(make([1.0, 2.0]), "x")
+    v.check_rows(make([[1.0], [2.0]]), "x")
+    with pytest.raises(TypeError, match="x must hold real numbers"):
+        v.check_real_numbers(make([1 + 2j]), "x")
+    with pytest.raises(ValueError, match="x is empty"):
+        v.check_not_empty(make([]), "x")
+    with pytest.raises(ValueError, match=r"x contains 2 NaN or infinite value\(s\)"):
+        v.check_finite(make([np.nan, 1.0, np.inf]), "x")
+    with pytest.raises(ValueError, match=r"x must have shape \(N,\) or \(N, d\), got shape \(\)"):
+        v.check_rows(make(3.0), "x")
+    with pytest.raises(ValueError, match=r"got shape \(1, 1, 1\)"):
+        v.check_rows(make([[[1.0]]]), "x")
+
+
+@pytest.mark.parametrize(
+    "check, name, fine, bad, error",
+    [
+        (v.check_positive_int, "n", 1, 0, ValueError),
+        (v.check_non_negative_int, "seed", 0, -1, ValueError),
+        (v.check_positive_int, "n", 1, 1.0, TypeError),
+        (v.check_non_negative_int, "seed", 0, 0.0, TypeError),
+    ],
+)
+def test_integer_checks_draw_the_line_where_their_names_say(check, name, fine, bad, error):
+    assert check(fine, name) == fine
+    with pytest.raises(error, match=f"{name} must be"):
+        check(bad, name)
+
+
+def test_a_negative_seed_is_the_same_error_everywhere():
+    from helpers.loader import make_loader
+
+    with pytest.raises(ValueError, match="seed must be at least 0") as data_error:
+        helpers.make_linear_data(seed=-1)
+    with pytest.raises(ValueError, match="seed must be at least 0") as loader_error:
+        make_loader([1.0], [1.0], 1, seed=-1)
+    assert str(data_error.value) == str(loader_error.value)

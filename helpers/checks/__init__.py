@@ -109,15 +109,21 @@ def run_check(
 
 
 def _as_array(value: Any, what: str) -> np.ndarray:
+    """The learner's result as a float64 array, read by ``helpers.validation.to_numpy``.
+
+    NaN and inf are kept (a wrong answer, not a malformed one); anything that is not
+    numbers becomes a :class:`Mismatch` in the learner's terms.
+    """
+    from ..validation import describe, to_numpy
+
     if value is None:
         raise Mismatch(f"{what} is None. Replace the `...` with your code and `return` the result.")
-    if hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
     try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
+        return to_numpy(value, what, finite=False)
+    except TypeError:
         raise Mismatch(f"{what} should be numbers, got {type(value).__name__}.") from None
-    return arr
+    except ValueError:
+        raise Mismatch(f"{what} is empty ({describe(value)}); it should hold numbers.") from None
 
 
 def expect_number(value: Any, expected: float, what: str, *, rtol: float = 1e-6) -> float:
