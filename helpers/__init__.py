@@ -19,6 +19,7 @@ from .data import (
     make_negative_slope_data,
 )
 from .errors import short_tracebacks
+from .penguins import load_penguins, penguin_columns, penguin_feature_names, penguin_labels
 from .plotting import (
     PALETTE,
     plot_fit,
@@ -58,12 +59,16 @@ __all__ = [
     "compare_with_closed_form",
     "descent_playground",
     "device_toggle",
+    "load_penguins",
     "make_doubling_data",
     "make_intercept_slope_data",
     "make_line_data",
     "make_loader",
     "make_linear_data",
     "make_negative_slope_data",
+    "penguin_columns",
+    "penguin_feature_names",
+    "penguin_labels",
     "pick_device",
     "plot_fit",
     "plot_loss_surface",
