@@ -48,7 +48,7 @@ from torch.distributed.elastic.multiprocessing.errors import record
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
-from ._ckpt_tmp import load_checkpoint, save_checkpoint  # TEMP until helpers.checkpoint lands
+from .checkpoint import load_checkpoint, save_checkpoint
 from .distributed_setup import (
     DATASETS,
     EXAMPLE,

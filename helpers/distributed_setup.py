@@ -43,7 +43,7 @@ def _penguins() -> tuple[np.ndarray, np.ndarray]:
     """Flipper length -> body mass, x standardised with its own mean and standard deviation."""
     from . import load_penguins
 
-    x, y = load_penguins(features=("flipper_length_mm",), target="body_mass_g")
+    x, y = load_penguins(features=("flipper_length_mm",), target="body_mass_g", verbose=False)
     return (x - x.mean(axis=0)) / x.std(axis=0), y
 
 

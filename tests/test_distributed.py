@@ -189,6 +189,10 @@ def test_load_dataset_gives_float32_columns_and_lists_valid_names():
     assert x.shape == (200, 1) and y.shape == (200, 1) and x.dtype == torch.float32
     torch.testing.assert_close(x, helpers.make_intercept_slope_data(as_tensor=True)[0])
     assert "intercept_slope" in DATASETS
+    if "penguins" in DATASETS:  # notebook 06's data: flipper length standardised
+        x, y = load_dataset("penguins")
+        assert x.shape == (342, 1) and y.shape == (342, 1)
+        assert abs(float(x.mean())) < 1e-6 and float(x.std(unbiased=False)) == pytest.approx(1)
     with pytest.raises(ValueError, match="Valid names: intercept_slope"):
         load_dataset("mnist")
 
