@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 from conftest import ROOT
@@ -20,6 +21,7 @@ from torch.utils.data import DistributedSampler
 
 import helpers
 from helpers import distributed, distributed_setup
+from helpers.checks.nb07 import check_global_epoch_loss, check_rank_share
 from helpers.distributed_setup import (
     DATASETS,
     choose_backend,
@@ -241,3 +243,61 @@ def test_write_json_atomically_leaves_the_old_file_when_writing_fails(tmp_path):
         write_json_atomically({"a": object()}, path)
     assert json.loads(path.read_text()) == {"a": [1.5]}
     assert os.listdir(path.parent) == ["r.json"]
+
+
+# --------------------------------------------------------------------------- notebook 07's checks
+def global_epoch_loss_right(batch_losses, batch_sizes):
+    total = sum(
+        a * n
+        for ls, ss in zip(batch_losses, batch_sizes, strict=True)
+        for a, n in zip(ls, ss, strict=True)
+    )
+    return total / sum(n for ss in batch_sizes for n in ss)
+
+
+def rank_share_right(order, world_size, rank):
+    per_rank = -(-len(order) // world_size)
+    padded = list(order) + list(order)[: per_rank * world_size - len(order)]
+    return padded[rank::world_size]
+
+
+@pytest.mark.parametrize(
+    ("fn", "message"),
+    [
+        (global_epoch_loss_right, "✅ Exercise 1 (global_epoch_loss) passed"),
+        (lambda ls, ss: float(np.mean([v for r in ls for v in r])), "plain mean of all the batch"),
+        (
+            lambda ls, ss: float(
+                np.mean([np.dot(a, b) / np.sum(b) for a, b in zip(ls, ss, strict=True)])
+            ),
+            "the mean of the ranks' own epoch losses",
+        ),
+        (lambda ls, ss: [None][len(ls) * 0], "is None"),
+        (lambda ls, ss: len(ls) * 0 + 1.0, "expected 0.5"),
+    ],
+)
+def test_check_global_epoch_loss(fn, message, capsys):
+    passed = bool(check_global_epoch_loss(fn))
+    out = capsys.readouterr().out
+    assert passed == out.startswith("✅") and message in out
+    assert "Hint" in out or passed
+
+
+@pytest.mark.parametrize(
+    ("fn", "message"),
+    [
+        (rank_share_right, "✅ Exercise 2 (rank_share) passed"),
+        (lambda order, w, r: order[r::w], "every rank must get"),
+        (
+            lambda order, w, r: order[r * (len(order) // w) : (r + 1) * (len(order) // w)],
+            "one contiguous block",
+        ),
+        (lambda order, w, r: sorted(rank_share_right(order, w, r)), "expected"),
+        (lambda order, w, r: [None][r * 0], "returned None"),
+        (lambda order, w, r: "abc" * (r + 1), "should return a list of indices"),
+    ],
+)
+def test_check_rank_share(fn, message, capsys):
+    passed = bool(check_rank_share(fn))
+    out = capsys.readouterr().out
+    assert passed == out.startswith("✅") and message in out
