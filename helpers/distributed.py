@@ -33,6 +33,7 @@ Taught in: 07 · Scaling out with DistributedDataParallel (every section).
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import os
 import sys
@@ -265,7 +266,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = _train(args, device)
         if dist.get_rank() == 0 and args.out is not None:
             write_json_atomically(result, args.out)  # once, at the end: never half-written
+        dist.barrier()  # every rank has finished every collective before any leaves
     finally:
+        # DDP's gradient hooks form reference cycles that keep the process group's pending
+        # work alive; free them now, or gloo's threads may abort the exit (SIGABRT).
+        gc.collect()
         dist.destroy_process_group()
     return 0
 
