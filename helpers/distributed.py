@@ -123,6 +123,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 # --------------------------------------------------------------------------- training
+def _say(line: str) -> None:
+    """Print one line in one write: lines of ranks that share a terminal or pipe never mix."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 def _one_epoch(model: nn.Module, loader: DataLoader, optimizer: Any, device: Any) -> torch.Tensor:
     """One pass over this rank's share; returns [sum of loss x batch size, samples] (float64)."""
     loss_fn = nn.MSELoss()
@@ -177,7 +183,7 @@ def _resume(args: argparse.Namespace, model: nn.Module, optimizer: Any, world_si
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     if dist.get_rank() == 0:
-        print(f"resumed from the checkpoint at epoch {state['epoch']}", flush=True)
+        _say(f"resumed from the checkpoint at epoch {state['epoch']}")
     return int(state["epoch"]), [float(v) for v in state["train_loss"]]
 
 
@@ -212,20 +218,19 @@ def _train(args: argparse.Namespace, device: torch.device) -> dict[str, Any]:
     ddp = DDP(model, device_ids=[device.index] if device.type == "cuda" else None)
     sampler = DistributedSampler(TensorDataset(x, y), world_size, rank, seed=args.seed)
     loader = DataLoader(sampler.dataset, batch_size=args.batch_size, sampler=sampler)
-    print(
+    _say(
         f"rank {rank} of {world_size}: {sampler.num_samples} samples per epoch in "
-        f"{len(loader)} batches, on {device}",
-        flush=True,
+        f"{len(loader)} batches, on {device}"
     )
     if rank == 0 and padding_note(len(x), world_size):
-        print(padding_note(len(x), world_size), flush=True)
+        _say(padding_note(len(x), world_size))
     for epoch in range(done + 1, args.epochs + 1):
         if rank == args.fail_rank and epoch == args.epochs:
             raise RuntimeError(f"rank {rank} fails on purpose (--fail-rank) in epoch {epoch}")
         sampler.set_epoch(epoch)  # a new order every epoch (the same on every rank)
         history.append(_global_epoch_loss(_one_epoch(ddp, loader, optimizer, device), epoch))
         if rank == 0:
-            print(f"epoch {epoch}/{args.epochs}: loss {history[-1]:.4g}", flush=True)
+            _say(f"epoch {epoch}/{args.epochs}: loss {history[-1]:.4g}")
         if args.checkpoint is not None:
             _save(args, model, optimizer, epoch, history, world_size)
     return {

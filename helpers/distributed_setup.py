@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from .data import make_intercept_slope_data
+from .validation import check_positive_int
 
 __all__ = [
     "DATASETS",
@@ -130,6 +131,8 @@ def padding_note(n: int, world_size: int) -> str | None:
 
     Taught in: 07 · Scaling out with DistributedDataParallel, section 6.
     """
+    n = check_positive_int(n, "n", example="n=200")
+    world_size = check_positive_int(world_size, "world_size", example="world_size=2")
     per_rank = -(-n // world_size)  # ceil(n / world_size)
     extra = per_rank * world_size - n
     if extra == 0:

@@ -235,6 +235,13 @@ def test_padding_note_says_what_the_sampler_repeats(n, world, extra):
         assert note is None
 
 
+def test_padding_note_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="world_size must be at least 1"):
+        padding_note(200, 0)
+    with pytest.raises(TypeError, match="n must be an integer"):
+        padding_note(200.0, 3)
+
+
 def test_write_json_atomically_leaves_the_old_file_when_writing_fails(tmp_path):
     path = tmp_path / "sub" / "r.json"
     write_json_atomically({"a": [1.5]}, path)
