@@ -67,43 +67,72 @@ def args(*extra: str, epochs: int = EPOCHS, batch: int = 16) -> list[str]:
             "--seed", str(SEED), *extra]  # fmt: skip
 
 
-def launch(nproc: int, argv: list[str], cwd) -> subprocess.CompletedProcess:
+def start(nproc: int, argv: list[str], cwd) -> subprocess.Popen:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
                f"--nproc-per-node={nproc}", "-m", "helpers.distributed", *argv]  # fmt: skip
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=240)
+    return subprocess.Popen(command, cwd=cwd, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+
+
+def finish(launch: subprocess.Popen) -> subprocess.CompletedProcess:
+    stdout, stderr = launch.communicate(timeout=300)
+    return subprocess.CompletedProcess(launch.args, launch.returncode, stdout, stderr)
+
+
+LAUNCHES = {
+    "2x16": (2, args("--out", "r.json", batch=16)),
+    "4x8": (4, args("--out", "r.json", batch=8)),
+    # 3 ranks do not divide the 200 samples: the sampler pads, and rank 0 says so
+    "fail": (3, args("--out", "r.json", "--checkpoint", "ck.pt", "--fail-rank", "2", epochs=2)),
+}
+
+
+@pytest.fixture(scope="module")
+def launched(tmp_path_factory):
+    """Every torchrun launch of this module, started at once: on a 2-core machine one
+    launch's idle moments (starting up, meeting, shutting down) are another's busy ones."""
+    jobs = {}
+    for name, (nproc, argv) in LAUNCHES.items():
+        cwd = tmp_path_factory.mktemp(name)
+        jobs[name] = (start(nproc, argv, cwd), cwd)
+    yield jobs
+    for launch, _ in jobs.values():
+        if launch.poll() is None:
+            launch.kill()
+            launch.communicate()
 
 
 # --------------------------------------------------------------------------- under torchrun
 @pytest.mark.parametrize("nproc", [2, 4])
-def test_n_processes_with_batch_b_equal_one_process_with_batch_n_times_b(nproc, tmp_path):
-    done = launch(nproc, args("--out", "r.json", batch=32 // nproc), tmp_path)
+def test_n_processes_with_batch_b_equal_one_process_with_batch_n_times_b(nproc, launched):
+    launch, cwd = launched[f"{nproc}x{32 // nproc}"]
+    done = finish(launch)
     assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads((tmp_path / "r.json").read_text())
+    result = json.loads((cwd / "r.json").read_text())
     assert result["world_size"] == nproc and result["backend"] == "gloo"
     assert len(result["train_loss"]) == EPOCHS
     assert_same_run(result, reference(EPOCHS, 32))
     assert done.stdout.count("epoch 1/") == 1, "only rank 0 prints the epoch loss"
-    assert sorted(os.listdir(tmp_path)) == ["r.json"], "no temporary files left behind"
+    assert sorted(os.listdir(cwd)) == ["r.json"], "no temporary files left behind"
 
 
-def test_a_failing_rank_stops_every_rank_and_leaves_no_result(tmp_path):
-    # 3 ranks do not divide the 200 samples: the sampler pads, and rank 0 says so
-    argv = args("--out", "r.json", "--checkpoint", "ck.pt", "--fail-rank", "2", epochs=2)
-    failed = launch(3, argv, tmp_path)
+def test_a_failing_rank_stops_every_rank_and_leaves_no_result(launched):
+    launch, cwd = launched["fail"]
+    failed = finish(launch)
     assert failed.returncode != 0
     assert "repeats 1 sample(s) each epoch so that every rank gets 67" in failed.stdout
     assert "epoch 1/2" in failed.stdout and "epoch 2/2" not in failed.stdout
     assert "rank 2 fails on purpose" in failed.stderr
-    assert sorted(os.listdir(tmp_path)) == ["ck.pt"], "no result, no half-written file"
-    assert torch.load(tmp_path / "ck.pt", weights_only=True)["epoch"] == 1
+    assert sorted(os.listdir(cwd)) == ["ck.pt"], "no result, no half-written file"
+    assert torch.load(cwd / "ck.pt", weights_only=True)["epoch"] == 1
 
 
 @pytest.mark.skipif(
     not torch.cuda.is_available() or torch.cuda.device_count() < 2, reason="needs 2 CUDA GPUs"
 )
 def test_nccl_on_two_gpus_matches_the_plain_loop(tmp_path):  # pragma: no cover (CPU CI)
-    done = launch(2, args("--out", "r.json", "--backend", "nccl"), tmp_path)
+    done = finish(start(2, args("--out", "r.json", "--backend", "nccl"), tmp_path))
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads((tmp_path / "r.json").read_text())
     assert result["backend"] == "nccl"
