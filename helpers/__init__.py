@@ -19,6 +19,7 @@ from .data import (
     make_negative_slope_data,
 )
 from .errors import short_tracebacks
+from .graph import plot_autograd_graph
 from .penguins import load_penguins, penguin_columns, penguin_feature_names, penguin_labels
 from .plotting import (
     PALETTE,
@@ -72,6 +73,7 @@ __all__ = [
     "penguin_feature_names",
     "penguin_labels",
     "pick_device",
+    "plot_autograd_graph",
     "plot_fit",
     "plot_loss_surface",
     "plot_losses",

@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import LogFormatterSciNotation, LogLocator, MaxNLocator
 
 from .reference import closed_form_fit
 from .validation import check_xy, describe, to_numpy
@@ -114,7 +114,7 @@ def plot_fit(
             style,
             color=PALETTE[1 + i % 7],
             lw=2,
-            label=f"{label}: y = {w:.3f}x + {b:.3f}",
+            label=f"{label}: y = {w:.4g}x {'-' if b < 0 else '+'} {abs(b):.4g}",
         )
     return _finish(ax, "x", "y", title)
 
@@ -228,7 +228,9 @@ def plot_loss_surface(
     ax = _axes(ax)
     levels = np.geomspace(max(loss.min(), 1e-6), loss.max(), 25)
     lines = ax.contour(W, B, loss, levels=levels, cmap="viridis", norm=LogNorm(), linewidths=0.8)
-    ax.figure.colorbar(lines, ax=ax, label="loss (MSE)")
+    ax.figure.colorbar(
+        lines, ax=ax, label="loss (MSE)", ticks=LogLocator(), format=LogFormatterSciNotation()
+    )
     ax.plot([w_star], [b_star], marker="*", ms=16, color=PALETTE[3], ls="none", label="closed form")
     if path is not None and len(path):
         ax.plot(

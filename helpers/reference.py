@@ -160,9 +160,10 @@ def compare_with_closed_form(
         names.append("b")
         rows = [(reference, np.append(ref_w, ref_b)), (label, np.append(w, b))]
     width = max(len(r[0]) for r in rows)
-    print(" " * width + "".join(f"{n:>10}" for n in names))
+    # each column is 11 wide with a space in front, so even "-3.771e+04" keeps its distance
+    print(" " * width + "".join(f" {n:>10}" for n in names))
     for name, values in rows:
-        print(f"{name:<{width}}" + "".join(f"{v:>10.4g}" for v in values))
+        print(f"{name:<{width}}" + "".join(f" {v:>#10.4g}" for v in values))
     result = FitComparison(float(np.max(np.abs(rows[0][1] - rows[1][1]))), tol)
     print(f"agree within {tol:g}: {'yes' if result.agrees else 'NO'}")
     return result

@@ -1,4 +1,8 @@
-"""Unit tests of the exercise checks of notebook 03 (nn.Module and torch.optim)."""
+"""Unit tests of the exercise checks of notebook 03: each common mistake gets its own hint.
+
+(The solution passing and the untouched stub failing are tested for every exercise in
+tests/test_exercises.py.)
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,16 @@ from torch import nn
 from helpers.checks.nb03 import check_predict, check_train_linear
 
 
-def train_linear(x, y, lr, epochs):
+def train(x, y, lr, epochs, *, reset=True, step=True):
     model = nn.Linear(x.shape[1], 1)
-    loss_fn = nn.MSELoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     for _ in range(epochs):
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
+        if reset:
+            optimizer.zero_grad()
+        loss = nn.MSELoss()(model(x), y)
+        if step:
+            loss.backward()
+            optimizer.step()
     return model
 
 
@@ -27,67 +32,71 @@ def predict(model, x_new):
         return model(x_new)
 
 
-def test_train_linear_solution_passes(capsys: pytest.CaptureFixture[str]) -> None:
-    assert check_train_linear(train_linear)
-    assert "✅ Exercise 1 (train_linear) passed" in capsys.readouterr().out
-
-
-def test_train_linear_stub_fails_with_hint(capsys: pytest.CaptureFixture[str]) -> None:
-    assert not check_train_linear(lambda x, y, lr, epochs: None)
+def test_train_linear_without_step_gets_its_hint(capsys) -> None:
+    assert not check_train_linear(lambda x, y, lr, epochs: train(x, y, lr, epochs, step=False))
     out = capsys.readouterr().out
-    assert "returned None" in out and "Hint:" in out
+    assert "random starting values" in out and "take its step" in out
 
 
-def test_train_linear_without_step_fails(capsys: pytest.CaptureFixture[str]) -> None:
-    def no_step(x, y, lr, epochs):
-        model = nn.Linear(x.shape[1], 1)
-        for _ in range(epochs):
-            nn.MSELoss()(model(x), y)
-        return model
-
-    assert not check_train_linear(no_step)
-    assert "the closed form says" in capsys.readouterr().out
+def test_train_linear_without_zero_grad_gets_its_hint(capsys) -> None:
+    assert not check_train_linear(lambda x, y, lr, epochs: train(x, y, lr, epochs, reset=False))
+    out = capsys.readouterr().out
+    assert "your loss stops falling" in out and "are the gradients reset" in out
+    assert "zero_grad" not in out
 
 
-def test_train_linear_wrong_shapes_and_types_fail(capsys: pytest.CaptureFixture[str]) -> None:
+def test_train_linear_too_few_epochs_gets_the_general_hint(capsys) -> None:
+    assert not check_train_linear(lambda x, y, lr, epochs: train(x, y, lr, 3))
+    out = capsys.readouterr().out
+    assert "the closed form says" in out and "sized to the features" in out
+
+
+def test_train_linear_forgotten_return(capsys) -> None:
+    def no_return(x, y, lr, epochs):
+        train(x, y, lr, epochs)
+
+    assert not check_train_linear(no_return)
+    assert "returned None" in capsys.readouterr().out
+
+
+def test_train_linear_wrong_shapes_and_types_fail(capsys) -> None:
     assert not check_train_linear(lambda x, y, lr, epochs: nn.Linear(1, 1))
-    assert "use nn.Linear(3, 1)" in capsys.readouterr().out
-    assert not check_train_linear(lambda x, y, lr, epochs: nn.Sequential(nn.Linear(3, 1)))
-    assert "return the trained nn.Linear itself" in capsys.readouterr().out
-
-
-def test_predict_solution_passes(capsys: pytest.CaptureFixture[str]) -> None:
-    assert check_predict(predict)
-    assert "✅ Exercise 2 (predict) passed" in capsys.readouterr().out
-
-
-def test_predict_stub_fails_with_hint(capsys: pytest.CaptureFixture[str]) -> None:
-    assert not check_predict(lambda model, x_new: None)
     out = capsys.readouterr().out
-    assert "returned None" in out and "Hint:" in out
+    assert "needs 3 inputs and 1 output" in out and "columns of x" in out
+    assert not check_train_linear(lambda x, y, lr, epochs: nn.Sequential(nn.Linear(3, 1)))
+    assert "return the trained linear layer itself" in capsys.readouterr().out
 
 
-def test_predict_in_train_mode_fails(capsys: pytest.CaptureFixture[str]) -> None:
+def test_predict_in_train_mode_gets_its_hint(capsys) -> None:
     def train_mode(model, x_new):
         with torch.inference_mode():
             return model(x_new)
 
     assert not check_predict(train_mode)
-    assert "still in training mode" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "still in training mode" in out and "switch the model's mode" in out
+    assert "eval()" not in out
 
 
-def test_predict_with_graph_fails(capsys: pytest.CaptureFixture[str]) -> None:
+def test_predict_with_graph_gets_its_hint(capsys) -> None:
     def with_graph(model, x_new):
         model.eval()
         return model(x_new)
 
     assert not check_predict(with_graph)
-    assert "inference_mode" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "records nothing" in out and "inference_mode" not in out
 
 
-def test_predict_returning_numpy_fails(capsys: pytest.CaptureFixture[str]) -> None:
+def test_predict_returning_numpy_fails(capsys) -> None:
     def as_numpy(model, x_new):
         return predict(model, x_new).numpy()
 
     assert not check_predict(as_numpy)
     assert "as a tensor" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fn", [lambda m, x: [m(x)][1:] or None, lambda m, x: torch.zeros(4, 1)])
+def test_predict_other_wrong_answers_fail(fn, capsys) -> None:
+    assert not check_predict(fn)
+    assert "Hint:" in capsys.readouterr().out

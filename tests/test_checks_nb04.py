@@ -1,113 +1,133 @@
-"""Tests for the exercise checks of notebook 04: right answers pass, stubs and typical
-mistakes fail with a specific message and a hint, and a check never raises."""
+"""Tests for the exercise checks of notebook 04: each common mistake fails with a hint aimed
+at it, hints name the idea and never a line of the solution, and a check never raises.
+(That every solution passes and every untouched stub fails is tests/test_exercises.py's job.)"""
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
-
 import pytest
 import torch
-from torch import nn
+from conftest import ROOT
+from solution_lines import hints_hold_no_solution_line
 
-from helpers.checks.nb04 import check_evaluate, check_shuffled_batches, check_weighted_epoch_loss
+from helpers.checks import CheckResult
+from helpers.checks.nb04 import check_evaluate, check_standardise, check_weighted_epoch_loss
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "04_dataset_dataloader_gpu.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "04_dataset_dataloader.ipynb"
 
 
-def verdict(check, fn, capsys):
-    passed = bool(check(fn))
-    return passed, capsys.readouterr().out
+def verdict(check, fn, capsys) -> tuple[CheckResult, str]:
+    result = check(fn)
+    assert isinstance(result, CheckResult)
+    return result, capsys.readouterr().out
+
+
+def fails_with(check, fn, capsys, exercise: str, problem: str, hint: str) -> str:
+    result, out = verdict(check, fn, capsys)
+    assert not result
+    assert out.startswith(f"❌ {exercise} not yet:"), out
+    assert problem in out, out
+    assert "Hint: " in out and hint in out.split("Hint: ", 1)[1], out
+    return out
 
 
 # --------------------------------------------------------------------------- exercise 1
-def weighted_right(batch_losses, batch_sizes):
-    return sum(a * n for a, n in zip(batch_losses, batch_sizes, strict=True)) / sum(batch_sizes)
+EX1 = "Exercise 1 (weighted_epoch_loss)"
 
 
-def test_weighted_epoch_loss_right_answer_passes(capsys):
-    passed, out = verdict(check_weighted_epoch_loss, weighted_right, capsys)
-    assert passed and out.startswith("✅ Exercise 1 (weighted_epoch_loss) passed")
+def test_weighted_epoch_loss_plain_mean_gets_its_own_hint(capsys):
+    fails_with(
+        check_weighted_epoch_loss,
+        lambda losses, sizes: sum(losses) / len(losses),
+        capsys,
+        EX1,
+        "the plain mean of the batch means",
+        "the plain mean of the batch means lets a small last batch count",
+    )
 
 
 @pytest.mark.parametrize(
-    ("fn", "message"),
+    ("fn", "problem"),
     [
-        (lambda losses, sizes: None, "is None. Replace the `...`"),
-        (lambda losses, sizes: sum(losses) / len(losses), "the plain mean of the batch means"),
         (
             lambda losses, sizes: sum(a * n for a, n in zip(losses, sizes, strict=True)),
             "expected 0.5",
         ),
         (lambda losses, sizes: 1 / 0, "your function raised ZeroDivisionError"),
-        ("not a function", "expected your function, got str"),
+        (lambda losses, sizes: [0.5, 0.5], "should be a single number"),
     ],
 )
-def test_weighted_epoch_loss_mistakes_fail_with_a_hint(capsys, fn, message):
-    passed, out = verdict(check_weighted_epoch_loss, fn, capsys)
-    assert not passed
-    assert out.startswith("❌ Exercise 1 (weighted_epoch_loss) not yet:")
-    assert message in out and "Hint:" in out
+def test_weighted_epoch_loss_other_mistakes_get_the_general_hint(capsys, fn, problem):
+    fails_with(
+        check_weighted_epoch_loss,
+        fn,
+        capsys,
+        EX1,
+        problem,
+        "the epoch loss is the mean over samples",
+    )
+
+
+def test_weighted_epoch_loss_not_a_function(capsys):
+    result, out = verdict(check_weighted_epoch_loss, "not a function", capsys)
+    assert not result and "expected your function, got str" in out
 
 
 # --------------------------------------------------------------------------- exercise 2
-def batches_right(n, batch_size, generator):
-    return list(torch.randperm(n, generator=generator).split(batch_size))
+EX2 = "Exercise 2 (standardise)"
 
 
-def test_shuffled_batches_right_answer_passes(capsys):
-    passed, out = verdict(check_shuffled_batches, batches_right, capsys)
-    assert passed and out.startswith("✅ Exercise 2 (shuffled_batches) passed")
-    # lists of ints are fine too
-    passed, _ = verdict(
-        check_shuffled_batches, lambda n, b, g: [t.tolist() for t in batches_right(n, b, g)], capsys
+def leak(x_train, x_other):
+    both = torch.cat([x_train, x_other])
+    mu, sd = both.mean(0), both.std(0)
+    return (x_train - mu) / sd, (x_other - mu) / sd
+
+
+def own_statistics(x_train, x_other):
+    return (
+        (x_train - x_train.mean(0)) / x_train.std(0),
+        (x_other - x_other.mean(0)) / x_other.std(0),
     )
-    assert passed
+
+
+def one_scale_for_all_columns(x_train, x_other):
+    mu, sd = x_train.mean(), x_train.std()
+    return (x_train - mu) / sd, (x_other - mu) / sd
+
+
+def population_std(x_train, x_other):
+    mu, sd = x_train.mean(0), x_train.std(0, correction=0)
+    return (x_train - mu) / sd, (x_other - mu) / sd
+
+
+def numpy_answer(x_train, x_other):
+    a, b = x_train.numpy(), x_other.numpy()
+    mu, sd = a.mean(0), a.std(0, ddof=1)
+    return (a - mu) / sd, (b - mu) / sd
+
+
+@pytest.mark.parametrize("fn", [population_std, numpy_answer])
+def test_standardise_accepts_either_standard_deviation_and_numpy(capsys, fn):
+    result, out = verdict(check_standardise, fn, capsys)
+    assert result, out
 
 
 @pytest.mark.parametrize(
-    ("fn", "message"),
+    ("fn", "problem", "hint"),
     [
-        (lambda n, b, g: None, "returned None"),
-        (lambda n, b, g: list(torch.arange(n).split(b)), "returned the indices in order"),
-        (lambda n, b, g: list(torch.randperm(n).split(b)), "not the one drawn from the generator"),
-        (lambda n, b, g: [torch.randperm(n, generator=g)], "gave batches of sizes [10]"),
-        (
-            lambda n, b, g: list(torch.randperm(n, generator=g)[: n - 1].split(b)),
-            "gave batches of sizes",
-        ),
-        (
-            lambda n, b, g: (
-                [torch.zeros(b, dtype=torch.long)] * (n // b)
-                + [torch.zeros(n % b, dtype=torch.long)]
-            ),
-            "every index 0..9 exactly once",
-        ),
-        (lambda n, b, g: 42, "should return a list of index tensors"),
+        (leak, "statistics of both splits together", "that is the leak of section 5.2"),
+        (own_statistics, "with its own mean and standard deviation", "then the same x would"),
+        (one_scale_for_all_columns, "one mean and one standard deviation of all", "each column"),
+        (lambda a, b: (a, b), "z_train is x_train unchanged", "standardising shifts each column"),
+        (lambda a, b: (a - a.mean(0), b - a.mean(0)), "z_train[0] is", "compute one mean"),
+        (lambda a, b: a, "return the pair (z_train, z_other)", "compute one mean"),
     ],
 )
-def test_shuffled_batches_mistakes_fail_with_a_hint(capsys, fn, message):
-    passed, out = verdict(check_shuffled_batches, fn, capsys)
-    assert not passed
-    assert out.startswith("❌ Exercise 2 (shuffled_batches) not yet:")
-    assert message in out and "Hint:" in out
+def test_standardise_mistakes_get_aimed_hints(capsys, fn, problem, hint):
+    fails_with(check_standardise, fn, capsys, EX2, problem, hint)
 
 
 # --------------------------------------------------------------------------- exercise 3
-def evaluate_right(model, loader, loss_fn):
-    model.eval()
-    total, count = 0.0, 0
-    with torch.no_grad():
-        for xb, yb in loader:
-            total += loss_fn(model(xb), yb).item() * len(xb)
-            count += len(xb)
-    return total / count
-
-
-def test_evaluate_right_answer_passes(capsys):
-    passed, out = verdict(check_evaluate, evaluate_right, capsys)
-    assert passed and out.startswith("✅ Exercise 3 (evaluate) passed")
+EX3 = "Exercise 3 (evaluate)"
 
 
 def no_eval(model, loader, loss_fn):
@@ -132,54 +152,41 @@ def returns_tensor(model, loader, loss_fn):
         return sum(loss_fn(model(xb), yb) * len(xb) for xb, yb in loader) / 40
 
 
+def never_predicts(model, loader, loss_fn):
+    model.eval()
+    return 0.0
+
+
 @pytest.mark.parametrize(
-    ("fn", "message"),
+    ("fn", "problem", "hint"),
     [
-        (lambda model, loader, loss_fn: None, "never called the model"),
-        (no_eval, "still in training mode. Call model.eval()"),
-        (no_no_grad, "autograd was recording a graph"),
-        (mean_of_means, "the plain mean of the 3 batch means"),
-        (returns_tensor, "return a Python float"),
+        (never_predicts, "never called the model", "loop over the loader"),
+        (no_eval, "still in training mode", "switch the model to evaluation mode"),
+        (no_no_grad, "autograd was recording a graph", "turn gradient tracking off"),
+        (mean_of_means, "the plain mean of the 3 batch means", "the plain mean of the batch"),
+        (returns_tensor, "return a Python float", "a one-number tensor"),
     ],
 )
-def test_evaluate_mistakes_fail_with_a_hint(capsys, fn, message):
-    passed, out = verdict(check_evaluate, fn, capsys)
-    assert not passed
-    assert out.startswith("❌ Exercise 3 (evaluate) not yet:")
-    assert message in out and "Hint:" in out
+def test_evaluate_mistakes_get_aimed_hints(capsys, fn, problem, hint):
+    fails_with(check_evaluate, fn, capsys, EX3, problem, hint)
 
 
-# --------------------------------------------------------------------------- the notebook's cells
-def exercise_cells():
-    cells = json.loads(NOTEBOOK.read_text())["cells"]
-    stubs, solutions = {}, {}
-    for cell in cells:
-        source = "".join(cell["source"])
-        match = re.match(r"# Exercise (\d)", source)
-        if cell["cell_type"] == "code" and match:
-            stubs[int(match.group(1))] = source
-        match = re.search(r"Solution to exercise (\d).*?```python\n(.*?)```", source, re.S)
-        if cell["cell_type"] == "markdown" and match:
-            solutions[int(match.group(1))] = match.group(2)
-    return stubs, solutions
+# --------------------------------------------------------------------------- hints hold no code
+MISTAKES = [
+    (check_weighted_epoch_loss, lambda losses, sizes: sum(losses) / len(losses)),
+    (check_weighted_epoch_loss, lambda losses, sizes: 0.0),
+    (check_standardise, leak),
+    (check_standardise, own_statistics),
+    (check_standardise, one_scale_for_all_columns),
+    (check_standardise, lambda a, b: (a, b)),
+    (check_evaluate, never_predicts),
+    (check_evaluate, no_eval),
+    (check_evaluate, no_no_grad),
+    (check_evaluate, mean_of_means),
+    (check_evaluate, returns_tensor),
+]
 
 
-CHECKS = {
-    1: ("weighted_epoch_loss", check_weighted_epoch_loss),
-    2: ("shuffled_batches", check_shuffled_batches),
-    3: ("evaluate", check_evaluate),
-}
-
-
-@pytest.mark.skipif(not NOTEBOOK.exists(), reason="notebook 04 not present")
-@pytest.mark.parametrize("number", sorted(CHECKS))
-def test_notebook_solution_passes_and_stub_fails(capsys, number):
-    stubs, solutions = exercise_cells()
-    name, check = CHECKS[number]
-    for source, should_pass in ((solutions[number], True), (stubs[number], False)):
-        namespace = {"torch": torch, "nn": nn}
-        exec(source, namespace)
-        passed, out = verdict(check, namespace[name], capsys)
-        assert passed is should_pass, out
-        if not should_pass:
-            assert "Hint:" in out
+def test_no_hint_holds_a_line_of_a_solution(capsys):
+    outputs = [verdict(check, fn, capsys)[1] for check, fn in MISTAKES]
+    hints_hold_no_solution_line(NOTEBOOK, outputs)

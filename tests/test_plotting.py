@@ -15,12 +15,20 @@ def data():
 def test_plot_fit(data):
     x, y = data
     ax = helpers.plot_fit(
-        x, y, {"model": (2.0, 1.0), "tensor": (torch.tensor([1.9]), torch.tensor(1.1))}
+        x,
+        y,
+        {
+            "model": (2.0, 1.0),
+            "tensor": (torch.tensor([1.9]), torch.tensor(1.1)),
+            "falling": (-0.5, -5780.831),
+        },
     )
     assert isinstance(ax, Axes)
     assert ax.get_xlabel() == "x" and ax.get_ylabel() == "y"
-    assert len(ax.get_lines()) == 2
-    assert "model: y = 2.000x + 1.000" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(ax.get_lines()) == 3
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "model: y = 2x + 1" in labels
+    assert "falling: y = -0.5x - 5781" in labels  # a negative intercept, never "+ -5781"
 
 
 def test_plot_fit_draws_on_given_axes(data):

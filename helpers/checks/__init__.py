@@ -20,9 +20,12 @@ import numpy as np
 __all__ = [
     "CheckResult",
     "Mismatch",
+    "as_number",
+    "close_to",
     "expect_close",
     "expect_number",
     "expect_pair",
+    "expect_returned",
     "is_untouched_stub",
     "run_check",
 ]
@@ -54,7 +57,10 @@ def is_untouched_stub(fn: Any) -> bool:
     """True if ``fn``'s body is still only ``...`` (or ``pass``): nothing to check yet."""
     code = getattr(fn, "__code__", None)
     stubs = (_untouched_stub.__code__.co_code, _bare_stub.__code__.co_code)
-    return code is not None and code.co_code in stubs
+    if code is None or code.co_code not in stubs:
+        return False
+    # `lambda: 1.0` compiles to the same bytes as `...`; only its constant differs
+    return all(c is None or c is Ellipsis or isinstance(c, str) for c in code.co_consts)
 
 
 @dataclass(frozen=True)
@@ -126,9 +132,27 @@ def _as_array(value: Any, what: str) -> np.ndarray:
         raise Mismatch(f"{what} is empty ({describe(value)}); it should hold numbers.") from None
 
 
+def expect_returned(value: Any, what: str) -> Any:
+    """Raise :class:`Mismatch` if ``value`` is None (the learner forgot ``return``).
+
+    Args:
+        value: what the learner's function returned.
+        what: what it should have returned, in words, e.g. "the pair (dw, db)".
+
+    Returns:
+        ``value`` unchanged.
+    """
+    if value is None:
+        raise Mismatch(
+            f"your function returned None. End it by returning {what}.",
+            hint="a function without a return statement hands back None, whatever it computed.",
+        )
+    return value
+
+
 def expect_number(value: Any, expected: float, what: str, *, rtol: float = 1e-6) -> float:
     """Raise :class:`Mismatch` unless ``value`` is one number close to ``expected``."""
-    arr = _as_array(value, what)
+    arr = _as_array(expect_returned(value, what), what)
     if arr.size != 1:
         raise Mismatch(f"{what} should be a single number, got shape {arr.shape}.")
     got = float(arr.reshape(-1)[0])
@@ -139,7 +163,7 @@ def expect_number(value: Any, expected: float, what: str, *, rtol: float = 1e-6)
 
 def expect_close(value: Any, expected: Any, what: str, *, rtol: float = 1e-6) -> np.ndarray:
     """Raise :class:`Mismatch` unless ``value`` has ``expected``'s shape and values."""
-    arr = _as_array(value, what)
+    arr = _as_array(expect_returned(value, what), what)
     expected = np.asarray(expected, dtype=np.float64)
     if arr.shape != expected.shape:
         raise Mismatch(f"{what} has shape {arr.shape}, expected {expected.shape}.")
@@ -152,10 +176,20 @@ def expect_close(value: Any, expected: Any, what: str, *, rtol: float = 1e-6) ->
 
 def expect_pair(value: Any, names: str) -> tuple[Any, Any]:
     """Raise :class:`Mismatch` unless ``value`` is a pair, e.g. ``names="(dw, db)"``."""
-    if value is None:
-        raise Mismatch(
-            f"your function returned None. Replace the `...` with your code and `return {names}`."
-        )
+    expect_returned(value, f"the pair {names}")
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise Mismatch(f"return the pair {names}, got {type(value).__name__}.")
     return value[0], value[1]
+
+
+def as_number(value: Any, what: str) -> float:
+    """``value`` (a float, a one-element array or tensor) as a float, else :class:`Mismatch`."""
+    arr = _as_array(expect_returned(value, what), what)
+    if arr.size != 1:
+        raise Mismatch(f"{what} should be a single number, got shape {arr.shape}.")
+    return float(arr.reshape(-1)[0])
+
+
+def close_to(got: float, value: float, rtol: float = 1e-4) -> bool:
+    """True if ``got`` is ``value`` within ``rtol`` (used to recognise a common mistake)."""
+    return bool(np.isclose(got, value, rtol=rtol, atol=1e-9))

@@ -1,4 +1,7 @@
-"""Checks for the exercises of notebook 01 (gradient descent by hand in NumPy)."""
+"""Checks for the exercises of notebook 01 (gradient descent by hand in NumPy).
+
+Taught in: 01 · Gradient descent by hand in NumPy, section "Exercises".
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,39 @@ import numpy as np
 
 from ..data import make_doubling_data, make_linear_data
 from ..reference import closed_form_fit
-from . import CheckResult, expect_number, expect_pair, run_check
+from . import CheckResult, Mismatch, as_number, close_to, expect_number, expect_pair, run_check
 
-__all__ = ["check_mse_gradient", "check_to_original_scale", "check_critical_learning_rate"]
+__all__ = ["check_mse_gradient", "check_to_original_scale", "check_best_learning_rate"]
+
+_GRADIENT_MISTAKES = (
+    (
+        0.5,
+        "half the right size",
+        "the derivative of a square brings down a factor of 2 (section 2.1).",
+    ),
+    (
+        -1.0,
+        "the right size but the wrong sign",
+        "the error is prediction minus target; the order decides the sign of the gradient.",
+    ),
+)
+
+
+def _diagnose_gradient(dw: float, db: float, want: tuple[float, float], n: int) -> None:
+    """Raise a :class:`Mismatch` aimed at a common slip in the MSE gradient, if one fits."""
+    for factor, what, hint in _GRADIENT_MISTAKES:
+        if close_to(dw, factor * want[0]) and close_to(db, factor * want[1]):
+            raise Mismatch(f"for N={n} both derivatives are {what}.", hint=hint)
+    if n > 1 and close_to(dw, n * want[0]) and close_to(db, n * want[1]):
+        raise Mismatch(
+            f"for N={n} both derivatives are {n} times too large.",
+            hint="the loss is a mean over the points, so its derivative is a mean too, not a sum.",
+        )
+    if close_to(dw, want[1]) and close_to(db, want[0]):
+        raise Mismatch(
+            f"for N={n} the two derivatives are swapped.",
+            hint="return the derivative with respect to the slope first, then the intercept.",
+        )
 
 
 def check_mse_gradient(mse_gradient: Callable[..., Any]) -> CheckResult:
@@ -24,15 +57,19 @@ def check_mse_gradient(mse_gradient: Callable[..., Any]) -> CheckResult:
             w, b = rng.normal(), rng.normal()
             dw, db = expect_pair(fn(x.copy(), y.copy(), w, b), "(dw, db)")
             err = w * x + b - y
-            expect_number(dw, 2 * np.mean(err * x), f"dw for N={n}")
-            expect_number(db, 2 * np.mean(err), f"db for N={n}")
+            want = (2 * np.mean(err * x), 2 * np.mean(err))
+            got = (as_number(dw, f"dw for N={n}"), as_number(db, f"db for N={n}"))
+            _diagnose_gradient(*got, want, n)
+            expect_number(got[0], want[0], f"dw for N={n}")
+            expect_number(got[1], want[1], f"db for N={n}")
         return "your gradient matches the derivative of the MSE on 3 random datasets."
 
     return run_check(
         "Exercise 1 (mse_gradient)",
         mse_gradient,
         test,
-        "with e = w*x + b - y, dL/dw = 2 * mean(e * x) and dL/db = 2 * mean(e).",
+        "start from each point's error, prediction minus target. The chain rule then gives "
+        "one derivative per parameter: section 3.1 derives both.",
     )
 
 
@@ -48,7 +85,19 @@ def check_to_original_scale(to_original_scale: Callable[..., Any]) -> CheckResul
             (w_std,), b_std = closed_form_fit((x - mean) / std, y)
             (w_ref,), b_ref = closed_form_fit(x, y)
             w, b = expect_pair(fn(float(w_std), float(b_std), mean, std), "(w, b)")
+            w = as_number(w, "w")
+            if close_to(w, w_std * std):
+                raise Mismatch(
+                    f"w is {w:.6g}, expected {w_ref:.6g}: your slope grows with the spread of x.",
+                    hint="z counts x in units of std, so one unit of x is a smaller step in z: "
+                    "the slope per unit of x is smaller.",
+                )
             expect_number(w, w_ref, "w")
+            if close_to(as_number(b, "b"), float(b_std)):
+                raise Mismatch(
+                    "your slope is right, but the intercept is still the one on the z scale.",
+                    hint="z is also shifted by the mean, and that shift moves the intercept.",
+                )
             expect_number(b, b_ref, "b")
         return "the converted line is the closed-form line on the raw data."
 
@@ -56,26 +105,38 @@ def check_to_original_scale(to_original_scale: Callable[..., Any]) -> CheckResul
         "Exercise 2 (to_original_scale)",
         to_original_scale,
         test,
-        "substitute z = (x - mean) / std into y = w_z * z + b_z and collect the terms in x.",
+        "write the standardised line with z spelled out in terms of x, then collect the "
+        "terms: what multiplies x is the new slope, what is left is the new intercept.",
     )
 
 
-def check_critical_learning_rate(critical_learning_rate: Callable[..., Any]) -> CheckResult:
-    """Exercise 3: ``critical_learning_rate(x) -> lr`` above which GD on ``y = a x`` diverges."""
+def check_best_learning_rate(best_learning_rate: Callable[..., Any]) -> CheckResult:
+    """Exercise 3: ``best_learning_rate(x) -> lr`` that lands ``y = a x`` on a* in one step."""
 
     def test(fn: Callable[..., Any]) -> str:
         x, _ = make_doubling_data()
         cases = [x[:, 0], np.array([0.5, -2.0, 4.0]), np.linspace(-3, 3, 11)]
         for xs in cases:
-            expect_number(
-                fn(xs.copy()), 1.0 / np.mean(xs**2), f"the rate for x = {np.round(xs, 2).tolist()}"
-            )
-        return "gradient descent on y = a*x converges below this rate and diverges above it."
+            what = f"the rate for x = {np.round(xs, 2).tolist()}"
+            got, want = as_number(fn(xs.copy()), what), 0.5 / np.mean(xs**2)
+            if close_to(got, 2 * want):
+                raise Mismatch(
+                    f"{what} is {got:.6g}, twice the expected {want:.6g}.",
+                    hint="at your rate the factor is -1: the edge where the steps stop "
+                    "converging, not the rate that lands on a* at once.",
+                )
+            if close_to(got, 4 * want) or close_to(got, want / 2):
+                raise Mismatch(
+                    f"{what} is {got:.6g}, expected {want:.6g}.",
+                    hint="count the 2 in the factor exactly once.",
+                )
+            expect_number(got, want, what)
+        return "one step at this rate takes a from any start straight to a*."
 
     return run_check(
-        "Exercise 3 (critical_learning_rate)",
-        critical_learning_rate,
+        "Exercise 3 (best_learning_rate)",
+        best_learning_rate,
         test,
-        "one step multiplies the error in a by (1 - lr * 2 * mean(x**2)); "
-        "it diverges once that factor is below -1.",
+        "after one step the distance to a* is the factor of section 5.1 times the old "
+        "distance. What must the factor be for that distance to vanish?",
     )
