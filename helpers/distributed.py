@@ -209,6 +209,7 @@ def _save(
 
 
 def _train(args: argparse.Namespace, device: torch.device) -> dict[str, Any]:
+    """Every rank: build, resume, train; returns the result that rank 0 writes to ``--out``."""
     rank, world_size = dist.get_rank(), dist.get_world_size()
     x, y = load_dataset(args.data)
     torch.manual_seed(args.seed)  # the same seed on every rank

@@ -179,6 +179,12 @@ def test_main_refuses_a_checkpoint_of_another_run(one_rank, tmp_path):
         distributed.main(args("--checkpoint", str(ck), "--batch-size", "8", epochs=2))
 
 
+def test_a_diverging_run_stops_on_every_rank_with_advice(one_rank, tmp_path):
+    with pytest.raises(FloatingPointError, match="at epoch .*Try a smaller --lr"):
+        distributed.main(args("--lr", "100", "--out", str(tmp_path / "r.json"), epochs=5))
+    assert not (tmp_path / "r.json").exists()
+
+
 def test_main_without_torchrun_says_how_to_start_it(monkeypatch, capsys):
     for name in distributed_setup.TORCHRUN_VARS:
         monkeypatch.delenv(name, raising=False)
