@@ -67,7 +67,7 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> None
     renamed over ``path`` in one step (``os.replace``): a crash mid-write leaves the
     previous checkpoint intact, never a truncated file. Missing folders are created.
 
-    Taught in: 05 · Devices and checkpoints, section "Checkpoints".
+    Taught in: 05 · Devices and checkpoints, section 6 (checkpoints: save, stop, resume).
 
     Args:
         state: a dict of tensors, numbers, strings, lists and dicts, e.g.
@@ -104,7 +104,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     strings, lists and dicts are read, never code, so a file from elsewhere cannot run
     anything.
 
-    Taught in: 05 · Devices and checkpoints, section "Checkpoints".
+    Taught in: 05 · Devices and checkpoints, section 6 (checkpoints: save, stop, resume).
 
     Args:
         path: the checkpoint file.
@@ -139,7 +139,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
 def generator_state(gen: torch.Generator | None) -> torch.Tensor:
     """The state of a shuffle generator, to store in a checkpoint.
 
-    Taught in: 05 · Devices and checkpoints, section "Checkpoints".
+    Taught in: 05 · Devices and checkpoints, section 6 (checkpoints: save, stop, resume).
 
     Args:
         gen: a ``torch.Generator`` (e.g. ``loader.generator``), or None for a loader that
@@ -160,7 +160,7 @@ def restore_generator(
 ) -> None:
     """Put a shuffle generator back where :func:`generator_state` found it.
 
-    Taught in: 05 · Devices and checkpoints, section "Checkpoints".
+    Taught in: 05 · Devices and checkpoints, section 6 (checkpoints: save, stop, resume).
 
     Args:
         gen: the ``torch.Generator`` to restore, or None.

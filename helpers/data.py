@@ -71,6 +71,8 @@ def make_linear_data(
 ) -> tuple[Any, Any]:
     """Sample ``y = x @ weights + bias + noise`` with x uniform in ``x_range``.
 
+    Taught in: 01 · Gradient descent by hand in NumPy, section 3 (two parameters).
+
     Args:
         n: number of samples N (at least 1).
         weights: the true slope, or a sequence of d slopes for d features.
@@ -114,6 +116,8 @@ def make_linear_data(
 def make_doubling_data(*, as_tensor: bool = False) -> tuple[Any, Any]:
     """The five points ``x = [1, 3, 10, 13, 7]`` with ``y = 2x`` (a line through the origin).
 
+    Taught in: 01 · Gradient descent by hand in NumPy, section 1 (the problem).
+
     Returns:
         x: (5, 1), y: (5, 1).
     """
@@ -124,6 +128,8 @@ def make_doubling_data(*, as_tensor: bool = False) -> tuple[Any, Any]:
 def make_line_data(*, as_tensor: bool = False) -> tuple[Any, Any]:
     """``x = 0, 1, ..., 10`` with ``y = 2x + 1``, no noise.
 
+    Taught in: 03 · nn.Module, nn.MSELoss and torch.optim, section 4 (y = 2x + 1).
+
     Returns:
         x: (11, 1), y: (11, 1).
     """
@@ -133,6 +139,8 @@ def make_line_data(*, as_tensor: bool = False) -> tuple[Any, Any]:
 
 def make_negative_slope_data(*, seed: int = 0, as_tensor: bool = False) -> tuple[Any, Any]:
     """``x = -5.0, -4.9, ..., 4.9`` with ``y = -5x + 0.4 * noise``, noise ~ N(0, 1).
+
+    Taught in: 02 · Autograd, section 3 (three ways to the same gradient).
 
     Returns:
         x: (100, 1), y: (100, 1).
@@ -146,6 +154,8 @@ def make_intercept_slope_data(
     n: int = 200, *, seed: int = 420, as_tensor: bool = False
 ) -> tuple[Any, Any]:
     """``y = 1.5 + 2.0 x + 0.1 * noise`` with x, noise ~ N(0, 1), drawn by torch.
+
+    Taught in: 04 · Dataset and DataLoader, section 1 (the data).
 
     The numbers match ``torch.manual_seed(seed); x = torch.randn(n); eps = torch.randn(n)``,
     the recipe many tutorials use, but through a private ``torch.Generator``, so the

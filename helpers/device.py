@@ -44,6 +44,9 @@ def _valid_names() -> str:
 def resolve_device(request: Any, argument: str = "device") -> torch.device:
     """Turn a device request into a present ``torch.device``, or raise a clear error.
 
+    Taught in: 05 · Devices and checkpoints, section 3 (what the helpers' ``device=``
+    argument accepts); notebooks call ``pick_device``, which uses it.
+
     Args:
         request: "auto", "cpu", "cuda", "cuda:N", "mps" (any case) or a ``torch.device``.
         argument: how the request reached us, for messages (e.g. "device", "COURSE_DEVICE").
@@ -93,6 +96,8 @@ def _auto_reason(device: torch.device) -> str:
 def pick_device(preference: str | torch.device = "auto", *, verbose: bool = True) -> torch.device:
     """Choose the device to train on and say which one and why, in one printed line.
 
+    Taught in: 05 · Devices and checkpoints, section 3 (handing the device to the helpers).
+
     Args:
         preference: "auto" (CUDA, then MPS, then CPU), "cpu", "cuda", "cuda:N", "mps",
             or a ``torch.device``. With "auto", a non-empty environment variable
@@ -132,6 +137,8 @@ def pick_device(preference: str | torch.device = "auto", *, verbose: bool = True
 def synchronize(device: str | torch.device) -> None:
     """Wait until every queued operation on ``device`` has finished (a no-op on the CPU).
 
+    Taught in: 05 · Devices and checkpoints, section 4 (an honest CPU-vs-GPU timing).
+
     GPU work runs asynchronously: a call returns as soon as the work is queued. Call this
     before reading a clock, or a timing measures the queueing, not the computing.
     """
@@ -144,6 +151,8 @@ def synchronize(device: str | torch.device) -> None:
 
 def device_toggle(value: str | torch.device | None = None, *, description: str = "Device") -> Any:
     """Toggle buttons that offer only the devices present on this machine.
+
+    Taught in: 05 · Devices and checkpoints, section 3 (handing the device to the helpers).
 
     The widget is displayed with one status line under it that names the current choice;
     clicking another button updates that line. Without a browser (nbval, a headless run,

@@ -67,7 +67,7 @@ class ShuffledTensorBatches(IterableDataset):
     shuffled copy of the data during an epoch. Saving ``generator.get_state()`` between
     epochs saves where the shuffle is.
 
-    Taught in: 05 · Devices and checkpoints, section "A faster loader".
+    Taught in: 05 · Devices and checkpoints, section 5 (why the default DataLoader is slow).
 
     Args:
         x: (N, d) tensor; y: (N, k) tensor on the same device.
@@ -122,8 +122,7 @@ def make_loader(
     ``__getitem__`` and collate), so it is many times faster on tensors that fit in memory,
     and the data can stay on the GPU. It keeps one shuffled copy of the data per epoch.
 
-    Taught in: 04 · Dataset and DataLoader, section "helpers.train"; its inside in
-    05 · Devices and checkpoints, section "A faster loader".
+    Taught in: 05 · Devices and checkpoints, section 5 (why the default DataLoader is slow).
 
     Args:
         x: (N,) or (N, d) features: tensor, NumPy array or list.

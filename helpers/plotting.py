@@ -90,6 +90,8 @@ def plot_fit(
 ) -> Axes:
     """Scatter the data and draw one line per fitted model.
 
+    Taught in: 01 · Gradient descent by hand in NumPy, section 3 (two parameters).
+
     Args:
         x: (N,) or (N, 1) inputs; y: (N,) or (N, 1) targets.
         fits: label -> (weight, bias) for each line to draw.
@@ -120,10 +122,8 @@ def plot_fit(
 
 
 def _histories(losses: Any) -> dict[str, np.ndarray]:
-    if isinstance(losses, Mapping):
-        items = losses.items()
-    else:
-        items = [("loss", losses)]
+    """label -> 1-D float64 losses, from one sequence or a dict (history keys become words)."""
+    items = losses.items() if isinstance(losses, Mapping) else [("loss", losses)]
     out = {}
     for label, values in items:
         label = LEGEND_WORDS.get(str(label), str(label))
@@ -142,6 +142,8 @@ def plot_losses(
     title: str | None = None,
 ) -> Axes:
     """Plot one loss curve, or several on the same axes, counting steps or epochs from 1.
+
+    Taught in: 02 · Autograd, section 6 (one parameter, then two).
 
     Args:
         losses: a sequence of K losses, or label -> sequence for several curves (a
@@ -166,6 +168,34 @@ def plot_losses(
     return _finish(ax, xlabel, "loss (MSE)", title, legend=len(curves) > 1)
 
 
+def _finite_path(path: Any) -> np.ndarray:
+    """A descent path as a (K, 2) array of (w, b), its non-finite steps (divergence) dropped."""
+    path = to_numpy(path, "path", finite=False)
+    if path.ndim != 2 or path.shape[1] != 2:
+        raise ValueError(f"path must have shape (K, 2) of (w, b) pairs, got shape {path.shape}.")
+    return path[np.all(np.isfinite(path), axis=1)]
+
+
+def _view(pts: np.ndarray, w_range: Any, b_range: Any) -> tuple[Any, Any]:
+    """(w_range, b_range): as given, or covering the (K, 2) ``pts`` with a margin (>= 1)."""
+    pad = np.maximum(0.25 * np.ptp(pts, axis=0), 1.0)
+    lo, hi = pts.min(axis=0) - pad, pts.max(axis=0) + pad
+    return w_range or (lo[0], hi[0]), b_range or (lo[1], hi[1])
+
+
+def _mse_grid(
+    x: np.ndarray, y: np.ndarray, w_range: tuple[float, float], b_range: tuple[float, float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(W, B, loss): a 120 x 120 grid over the ranges and the MSE of ``y = w x + b`` on it.
+
+    x, y: (N,) float64 arrays. mean((w x + b - y)^2) is expanded into its moments, so no
+    (120, 120, N) array is built.
+    """
+    W, B = np.meshgrid(np.linspace(*w_range, 120), np.linspace(*b_range, 120))
+    mx, my, mxx, mxy, myy = np.mean(x), np.mean(y), np.mean(x * x), np.mean(x * y), np.mean(y * y)
+    return W, B, W**2 * mxx + B**2 + myy + 2 * W * B * mx - 2 * W * mxy - 2 * B * my
+
+
 def plot_loss_surface(
     x: Any,
     y: Any,
@@ -178,6 +208,8 @@ def plot_loss_surface(
     equal_aspect: bool = False,
 ) -> Axes:
     """Contours of the MSE over (w, b) for ``y = w x + b``, with an optional descent path.
+
+    Taught in: 01 · Gradient descent by hand in NumPy, section 4 (the loss surface).
 
     Args:
         x: (N,) or (N, 1) inputs; y: (N,) or (N, 1) targets.
@@ -196,35 +228,10 @@ def plot_loss_surface(
     if xs.shape[1] != 1:
         raise ValueError(f"plot_loss_surface needs one input feature, got x of shape {xs.shape}.")
     (w_star,), b_star = closed_form_fit(xs, ys)
-    pts = np.array([[w_star, b_star]])
-    if path is not None:
-        path = to_numpy(path, "path", finite=False)
-        if path.ndim != 2 or path.shape[1] != 2:
-            raise ValueError(
-                f"path must have shape (K, 2) of (w, b) pairs, got shape {path.shape}."
-            )
-        path = path[np.all(np.isfinite(path), axis=1)]
-        pts = np.vstack([pts, path])
-
-    def span(lo: float, hi: float) -> tuple[float, float]:
-        pad = max(0.25 * (hi - lo), 1.0)
-        return lo - pad, hi + pad
-
-    w_range = w_range or span(pts[:, 0].min(), pts[:, 0].max())
-    b_range = b_range or span(pts[:, 1].min(), pts[:, 1].max())
-    ws = np.linspace(*w_range, 120)
-    bs = np.linspace(*b_range, 120)
-    W, B = np.meshgrid(ws, bs)
-    X = xs[:, 0]
-    # mean((w x + b - y)^2) for every (w, b) on the grid, expanded so no (120, 120, N) array is built
-    loss = (
-        W**2 * np.mean(X**2)
-        + B**2
-        + np.mean(ys**2)
-        + 2 * W * B * np.mean(X)
-        - 2 * W * np.mean(X * ys)
-        - 2 * B * np.mean(ys)
-    )
+    path = None if path is None else _finite_path(path)
+    pts = np.array([[w_star, b_star], *([] if path is None else path)])
+    w_range, b_range = _view(pts, w_range, b_range)
+    W, B, loss = _mse_grid(xs[:, 0], ys, w_range, b_range)
     ax = _axes(ax)
     levels = np.geomspace(max(loss.min(), 1e-6), loss.max(), 25)
     lines = ax.contour(W, B, loss, levels=levels, cmap="viridis", norm=LogNorm(), linewidths=0.8)
@@ -251,6 +258,8 @@ def plot_lr_comparison(
     title: str | None = "Loss for each learning rate",
 ) -> Axes:
     """Loss curves for several learning rates on a log scale, marking the ones that diverge.
+
+    Taught in: 01 · Gradient descent by hand in NumPy, section 5 (the learning rate).
 
     A run counts as diverged if its loss becomes NaN/inf or ends above where it started.
 
@@ -299,6 +308,8 @@ def plot_residuals(
     title: str | None = None,
 ) -> Axes:
     """Residuals (target minus prediction) against the prediction, with a zero line.
+
+    Taught in: 06 · Real data: penguins, section 4 (residuals).
 
     A good linear fit leaves a shapeless band around zero; a curve, a funnel or separate
     clouds (one per group) say what the line missed.

@@ -34,6 +34,8 @@ def closed_form_fit(
 ) -> tuple[np.ndarray, float]:
     """Least-squares weights and bias, solved directly rather than by gradient descent.
 
+    Taught in: 01 · Gradient descent by hand in NumPy, section 3 (two parameters).
+
     Minimises the mean squared error ``mean((x @ w + b - y) ** 2)`` in float64.
 
     Args:
@@ -127,6 +129,8 @@ def compare_with_closed_form(
     l2: float = 0.0,
 ) -> FitComparison:
     """Print a fit beside the closed-form answer and return the largest difference.
+
+    Taught in: 01 · Gradient descent by hand in NumPy, section 2; used in every notebook.
 
     Args:
         x: (N,) or (N, d) features the model was trained on.

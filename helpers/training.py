@@ -20,9 +20,12 @@ from torch import nn
 
 from .checkpoint import _resume, _shuffle_generator, _train_state, save_checkpoint
 from .device import resolve_device
+from .loader import ShuffledTensorBatches, make_loader
 from .validation import check_non_negative_int, describe
 
-__all__ = ["train"]
+# make_loader and ShuffledTensorBatches live in helpers.loader; they were defined here before,
+# so `from helpers.training import make_loader` keeps working.
+__all__ = ["train", "make_loader", "ShuffledTensorBatches"]
 
 
 @dataclass(frozen=True)
@@ -274,8 +277,8 @@ def train(
     ``val_loader``, the validation loss is computed the same way under ``model.eval()`` and
     ``torch.no_grad()``.
 
-    Taught in: 04 · Dataset and DataLoader, section "helpers.train"; its checkpoints in
-    05 · Devices and checkpoints, section "Checkpoints".
+    Taught in: 04 · Dataset and DataLoader, section 6 (handing the loop to helpers.train);
+    its ``device`` and ``checkpoint_path`` in 05 · Devices and checkpoints, sections 3 and 6.
 
     Args:
         model: an ``nn.Module``; it is moved to ``device`` if one is given.

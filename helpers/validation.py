@@ -1,8 +1,14 @@
-"""Input checks shared by every public helper.
+"""Input checks shared by every public helper: the one validation path.
 
 Each check either returns clean data or raises a ``ValueError``/``TypeError`` whose
-message names the argument, what was given and how to fix it. Nothing here imports
-torch, so notebook 01 runs without it; torch tensors are recognised by duck typing.
+message names the argument, what was given and how to fix it, and each does one thing,
+named for it (``check_real_numbers``, ``check_not_empty``, ``check_finite``, ``check_rows``,
+``check_positive_int``, ``check_non_negative_int``, ...). ``to_numpy`` and ``make_loader``
+build on the same checks, so the same bad input gives the same error everywhere. Nothing
+here imports torch, so notebook 01 runs without it; torch tensors are recognised by duck
+typing and checked where they live.
+
+Not taught in a notebook: learners meet these only as the messages of the errors they cause.
 """
 
 from __future__ import annotations

@@ -58,30 +58,10 @@ def _descent_figure(
     return fig
 
 
-def descent_playground(
-    run: Callable[[float, int], Any],
-    x: Any,
-    y: Any,
-    *,
-    lr: float = 0.1,
-    steps: int = 30,
-    lr_bounds: tuple[float, float] = (1e-3, 2.0),
-    max_steps: int = 200,
-) -> Any:
-    """Sliders for learning rate and number of steps that redraw a gradient-descent path.
-
-    Args:
-        run: your gradient descent, called as ``run(lr, steps)``; it must return the
-            parameters after each step as an array of shape (K, 2) of (w, b).
-        x: (N,) or (N, 1) inputs; y: (N,) or (N, 1) targets, for the loss surface.
-        lr, steps: the values drawn first (and the sliders' starting positions).
-        lr_bounds: (lowest, highest) learning rate on the logarithmic slider.
-        max_steps: the steps slider's maximum.
-
-    Returns:
-        The ipywidgets box holding the two sliders (already displayed, with the figure
-        below it). Its ``redraw()`` attribute redraws for the current slider values.
-    """
+def _check_playground_args(
+    run: Any, x: Any, y: Any, lr: Any, steps: Any, lr_bounds: Any, max_steps: Any
+) -> tuple[np.ndarray, np.ndarray, float, int, tuple[float, float], int]:
+    """``descent_playground``'s arguments checked: (x, y, lr, steps, lr_bounds, max_steps)."""
     if not callable(run):
         raise TypeError(f"run must be a function run(lr, steps), got {describe(run)}.")
     xs, ys = check_xy(x, y)
@@ -93,15 +73,18 @@ def descent_playground(
         raise ValueError(
             f"lr={lr} must lie in lr_bounds={lr_bounds} and steps={steps} be <= max_steps={max_steps}."
         )
+    return xs, ys, lr, steps, (lo, hi), max_steps
 
+
+def _sliders(lr: float, steps: int, lr_bounds: tuple[float, float], max_steps: int) -> Any:
+    """An ``HBox`` of a logarithmic learning-rate slider and a steps slider."""
     import ipywidgets as widgets
-    from IPython.display import Image, display
 
     lr_slider = widgets.FloatLogSlider(
         value=lr,
         base=10,
-        min=math.log10(lo),
-        max=math.log10(hi),
+        min=math.log10(lr_bounds[0]),
+        max=math.log10(lr_bounds[1]),
         step=0.05,
         description="learning rate",
         continuous_update=False,
@@ -115,7 +98,42 @@ def descent_playground(
         description="steps",
         continuous_update=False,
     )
-    controls = widgets.HBox([lr_slider, steps_slider])
+    return widgets.HBox([lr_slider, steps_slider])
+
+
+def descent_playground(
+    run: Callable[[float, int], Any],
+    x: Any,
+    y: Any,
+    *,
+    lr: float = 0.1,
+    steps: int = 30,
+    lr_bounds: tuple[float, float] = (1e-3, 2.0),
+    max_steps: int = 200,
+) -> Any:
+    """Sliders for learning rate and number of steps that redraw a gradient-descent path.
+
+    Taught in: 01 · Gradient descent by hand in NumPy, section 7 (playground).
+
+    Args:
+        run: your gradient descent, called as ``run(lr, steps)``; it must return the
+            parameters after each step as an array of shape (K, 2) of (w, b).
+        x: (N,) or (N, 1) inputs; y: (N,) or (N, 1) targets, for the loss surface.
+        lr, steps: the values drawn first (and the sliders' starting positions).
+        lr_bounds: (lowest, highest) learning rate on the logarithmic slider.
+        max_steps: the steps slider's maximum.
+
+    Returns:
+        The ipywidgets box holding the two sliders (already displayed, with the figure
+        below it). Its ``redraw()`` attribute redraws for the current slider values.
+    """
+    xs, ys, lr, steps, lr_bounds, max_steps = _check_playground_args(
+        run, x, y, lr, steps, lr_bounds, max_steps
+    )
+    controls = _sliders(lr, steps, lr_bounds, max_steps)
+    lr_slider, steps_slider = controls.children
+
+    from IPython.display import Image, display
 
     def image() -> Image:
         return Image(

@@ -1,8 +1,8 @@
-"""Tests for helpers.device: pick_device, synchronize, device_toggle.
+"""Tests for helpers.device: pick_device, resolve_device, synchronize, device_toggle.
 
 This machine may have no GPU, so CUDA and MPS are mostly simulated by patching
-``torch.cuda.is_available`` and ``torch.backends.mps.is_available``; the tests marked
-``needs_cuda`` run only where a CUDA GPU is really present.
+``torch.cuda.is_available`` and ``torch.backends.mps.is_available``; the tests that take
+the ``needs_cuda`` fixture run only where a CUDA GPU is really present.
 """
 
 from __future__ import annotations
@@ -15,15 +15,6 @@ import torch
 
 import helpers
 from helpers import device as dev
-
-needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU on this machine")
-
-
-@pytest.fixture
-def cpu_only(monkeypatch):
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
-    monkeypatch.delenv("COURSE_DEVICE", raising=False)
 
 
 @pytest.fixture
@@ -195,8 +186,23 @@ def test_toggle_in_ipython_shows_buttons_and_a_status_line(cpu_only, monkeypatch
     assert shown[-1][0] == "update"
 
 
-@needs_cuda
-def test_real_cuda_is_picked_and_synchronized():
+def test_real_cuda_is_picked_and_synchronized(needs_cuda):
     assert dev.pick_device("cuda", verbose=False).type == "cuda"
     dev.synchronize("cuda")
     assert "cuda" in dev.device_toggle().options
+
+
+def test_resolve_device_returns_a_present_device_silently(cpu_only, capsys):
+    assert dev.resolve_device("CPU ") == torch.device("cpu")
+    assert dev.resolve_device(torch.device("cpu")) == torch.device("cpu")
+    assert dev.resolve_device("auto") == torch.device("cpu")
+    assert capsys.readouterr().out == ""
+    with pytest.raises(ValueError, match="device='cuda' asks for a CUDA GPU"):
+        dev.resolve_device("cuda")
+    with pytest.raises(ValueError, match="where='gpu' is not a device name"):
+        dev.resolve_device("gpu", "where")
+
+
+def test_resolve_device_finds_a_gpu_that_is_present(fake_cuda):
+    assert dev.resolve_device("auto") == torch.device("cuda")
+    assert dev.resolve_device("cuda:0") == torch.device("cuda:0")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import tomllib
-from conftest import ROOT
+from notebook_files import ROOT
 from packaging.requirements import Requirement
 
 CONDA_NAMES = {"torch": "pytorch-cpu"}

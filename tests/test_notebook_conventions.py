@@ -9,7 +9,7 @@ import types
 
 import pytest
 import tomllib
-from conftest import NOTEBOOKS, ROOT, load_notebook
+from notebook_files import NOTEBOOKS, ROOT, load_notebook
 
 COURSE = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["course"]
 SLUG, REF = COURSE["repository"], COURSE["ref"]

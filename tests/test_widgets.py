@@ -1,8 +1,10 @@
 import numpy as np
 import pytest
+from IPython.display import Image
 
 import helpers
-from helpers.widgets import _render_png
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def gd(x, y):
@@ -48,9 +50,16 @@ class _Handle:
 
 def test_playground_handles_divergence(monkeypatch):
     x, y = helpers.make_linear_data(30, 2.0, 1.0, seed=0)
-    monkeypatch.setattr("IPython.display.display", lambda *a, **k: _Handle([]))
-    with np.errstate(over="ignore", invalid="ignore"):
-        helpers.descent_playground(gd(x, y), x, y, lr=1.9, steps=200, max_steps=200)
+    run = gd(x, y)
+    with np.errstate(over="ignore", invalid="ignore"):  # the learner's run overflows, not ours
+        assert np.abs(run(1.9, 200)).max() > 1e6  # this run really diverges
+        shown = []
+        monkeypatch.setattr(
+            "IPython.display.display", lambda *a, **k: shown.append(a[0]) or _Handle([])
+        )
+        helpers.descent_playground(run, x, y, lr=1.9, steps=200, max_steps=200)
+    assert len(shown) == 2  # the sliders, then the figure of the diverging path
+    assert isinstance(shown[1], Image) and shown[1].data[:8] == PNG_MAGIC
 
 
 @pytest.mark.parametrize(
@@ -76,9 +85,16 @@ def test_playground_rejects_a_run_with_the_wrong_shape(monkeypatch):
         helpers.descent_playground(lambda lr, s: np.zeros(s), x, y)
 
 
-def test_render_png():
-    from matplotlib.figure import Figure
-
-    fig = Figure()
-    fig.add_subplot().plot([0, 1])
-    assert _render_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
+def test_the_figure_is_a_png_redrawn_in_place_when_a_slider_moves(monkeypatch):
+    x, y = helpers.make_linear_data(30, 2.0, 1.0, seed=0)
+    shown = []
+    monkeypatch.setattr(
+        "IPython.display.display", lambda *a, **k: shown.append(a[0]) or _Handle(shown)
+    )
+    controls = helpers.descent_playground(gd(x, y), x, y, lr=0.1, steps=5)
+    controls.children[1].value = 40
+    first, (kind, redrawn) = shown[1], shown[2]
+    assert kind == "update" and len(shown) == 3  # the same output updated, nothing added
+    assert isinstance(first, Image) and first.data[:8] == PNG_MAGIC
+    assert isinstance(redrawn, Image) and redrawn.data[:8] == PNG_MAGIC
+    assert redrawn.data != first.data

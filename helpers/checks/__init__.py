@@ -122,10 +122,8 @@ def _as_array(value: Any, what: str) -> np.ndarray:
     """
     from ..validation import describe, to_numpy
 
-    if value is None:
-        raise Mismatch(f"{what} is None. Replace the `...` with your code and `return` the result.")
     try:
-        return to_numpy(value, what, finite=False)
+        return to_numpy(expect_returned(value, what), what, finite=False)
     except TypeError:
         raise Mismatch(f"{what} should be numbers, got {type(value).__name__}.") from None
     except ValueError:

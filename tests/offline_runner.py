@@ -1,0 +1,138 @@
+"""Run a notebook's code the way a learner's machine might, and refuse what it must not do.
+
+Two ways in, one set of rules:
+
+- As an IPython startup file (``tests/offline_ipython``, used by ``make nbval``'s native leg
+  through ``IPYTHONDIR``): every Jupyter kernel that nbval starts there gets the network
+  blocked (:func:`block_network`) and a memory ceiling (:func:`watch_memory`), so the strict
+  nbval run that checks the stored outputs proves these as well, in the same execution.
+- As a script (``python tests/offline_runner.py NOTEBOOK [--no-torch] [--setup-only]``),
+  for what nbval cannot show: notebook 01 with torch made unimportable (it is NumPy only),
+  and the setup cells run twice (re-running them must do no harm).
+
+A connection to a non-loopback address, or a DNS lookup of another host, raises ``OSError``:
+a notebook that downloads anything at run time fails. The ceiling is on the peak resident
+memory of the process: ``PEAK_MB`` (notebook 04's target; Binder allows 2 GB in all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+PEAK_MB = 600
+LOOPBACK = ("localhost", "::1", "127.")
+
+
+def _is_loopback(host: Any) -> bool:
+    return isinstance(host, str) and (host in LOOPBACK[:2] or host.startswith(LOOPBACK[2]))
+
+
+def block_network() -> None:
+    """Make every connection or DNS lookup beyond this machine raise ``OSError``."""
+    connect, getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def loopback_only(self: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else None
+        if self.family == getattr(socket, "AF_UNIX", None) or _is_loopback(host):
+            return connect(self, address)
+        raise OSError(f"the notebook tried to reach the network: {address}")
+
+    def local_lookups_only(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host is None or _is_loopback(host):
+            return getaddrinfo(host, *args, **kwargs)
+        raise OSError(f"the notebook tried a DNS lookup of {host}")
+
+    socket.socket.connect = loopback_only
+    socket.getaddrinfo = local_lookups_only
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB (Linux reports it in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def watch_memory(shell: Any, limit_mb: float = PEAK_MB) -> None:
+    """After every cell, write one line to stderr the first time the peak passes the ceiling.
+
+    nbval compares every cell's stderr with the stored (empty) one, so that line fails the
+    cell where the ceiling was crossed.
+    """
+    reported = False
+
+    def check(_result: Any) -> None:
+        nonlocal reported
+        peak = peak_rss_mb()
+        if peak > limit_mb and not reported:
+            reported = True
+            print(
+                f"offline_runner: memory peaked at {peak:.0f} MB, over the {limit_mb} MB ceiling",
+                file=sys.stderr,
+            )
+
+    shell.events.register("post_run_cell", check)
+
+
+def code_cells(path: Path) -> tuple[list[str], list[str]]:
+    """(setup cells, all code cells): the sources of the code cells in order, and those of
+    the code cells under ``## Setup``."""
+    setup, cells, in_setup = [], [], False
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("## "):
+            in_setup = cell.source.startswith("## Setup")
+        elif cell.cell_type == "code":
+            cells.append(cell.source)
+            if in_setup:
+                setup.append(cell.source)
+    return setup, cells
+
+
+def run_cells(sources: list[str]) -> None:
+    """Execute the sources in one namespace; a cell marked ``NBVAL_RAISES_EXCEPTION`` must
+    raise, any other must not."""
+    namespace = {"__name__": "__main__"}
+    for i, source in enumerate(sources):
+        must_raise = "NBVAL_RAISES_EXCEPTION" in source
+        try:
+            exec(compile(source, f"<cell {i}>", "exec"), namespace)  # noqa: S102
+        except Exception as exc:
+            if not must_raise:
+                raise
+            print(f"cell {i} raised as intended: {type(exc).__name__}")
+        else:
+            if must_raise:
+                raise SystemExit(f"cell {i} is marked NBVAL_RAISES_EXCEPTION but did not raise")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebook", type=Path)
+    parser.add_argument("--no-torch", action="store_true", help="make torch unimportable")
+    parser.add_argument("--setup-only", action="store_true", help="run only the setup cells")
+    args = parser.parse_args(argv)
+    if args.no_torch:
+        sys.modules["torch"] = None  # `import torch` now raises ImportError
+    block_network()
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.show = lambda *a, **k: plt.close("all")
+    setup, cells = code_cells(args.notebook)
+    run_cells(setup + (setup if args.setup_only else cells))
+    peak = peak_rss_mb()
+    print(f"peak RSS {peak:.0f} MB")
+    if peak > PEAK_MB:
+        raise SystemExit(f"memory peaked at {peak:.0f} MB, over the {PEAK_MB} MB ceiling")
+    print("OK")
+
+
+if __name__ == "__main__":
+    main()
