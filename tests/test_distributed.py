@@ -314,7 +314,7 @@ def rank_share_right(order, world_size, rank):
             ),
             "the mean of the ranks' own epoch losses",
         ),
-        (lambda ls, ss: [None][len(ls) * 0], "is None"),
+        (lambda ls, ss: [None][len(ls) * 0], "returned None"),
         (lambda ls, ss: len(ls) * 0 + 1.0, "expected 0.5"),
     ],
 )

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from torch.utils.data import DistributedSampler
 
-from . import Mismatch, expect_number, run_check
+from . import Mismatch, expect_number, expect_returned, run_check
 
 __all__ = ["check_global_epoch_loss", "check_rank_share"]
 
@@ -102,10 +102,8 @@ def check_rank_share(rank_share: Callable[..., Any]) -> bool:
         for n, world_size, seed in [(8, 2, 0), (12, 4, 1), (10, 3, 2), (200, 3, 3), (5, 1, 4)]:
             for rank in range(world_size):
                 order, expected = _expected_share(n, world_size, rank, seed)
-                got = fn(list(order), world_size, rank)
+                got = expect_returned(fn(list(order), world_size, rank), "the list of indices")
                 what = f"rank_share(order of {n}, world_size={world_size}, rank={rank})"
-                if got is None:
-                    raise Mismatch(f"{what} returned None. Replace the `...` and `return` a list.")
                 try:
                     got = [int(i) for i in got]
                 except (TypeError, ValueError):
