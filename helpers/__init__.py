@@ -40,6 +40,7 @@ _LAZY = {
     "train": "training",
     "pick_device": "device",
     "device_toggle": "device",
+    "padding_note": "distributed_setup",
 }
 
 
@@ -67,6 +68,7 @@ __all__ = [
     "make_loader",
     "make_linear_data",
     "make_negative_slope_data",
+    "padding_note",
     "penguin_columns",
     "penguin_feature_names",
     "penguin_labels",
