@@ -17,9 +17,9 @@ from helpers.checks.nb01 import (
 )
 
 
-def gradient(x, y, w, b):
-    e = w * x + b - y
-    return 2 * np.mean(e * x), 2 * np.mean(e)
+def gradient(X, y, w, b):
+    e = X @ w + b - y
+    return 2 * X.T @ e / len(y), 2 * np.mean(e)
 
 
 @pytest.mark.parametrize(
@@ -28,10 +28,14 @@ def gradient(x, y, w, b):
         (lambda x, y, w, b: tuple(g / 2 for g in gradient(x, y, w, b)), "factor of 2"),
         (lambda x, y, w, b: tuple(-g for g in gradient(x, y, w, b)), "prediction minus target"),
         (lambda x, y, w, b: tuple(len(x) * g for g in gradient(x, y, w, b)), "not a sum"),
-        (lambda x, y, w, b: gradient(x, y, w, b)[::-1], "slope first"),
+        (lambda x, y, w, b: gradient(x, y, w, b)[::-1], "weights first"),
+        (
+            lambda X, y, w, b: (2 * X * (X @ w + b - y)[:, None], gradient(X, y, w, b)[1]),
+            "over the points",
+        ),
         (lambda x, y, w, b: (1.0, 2.0), "section 3.1"),
     ],
-    ids=["half", "sign", "sum", "swapped", "other"],
+    ids=["half", "sign", "sum", "swapped", "per-point", "other"],
 )
 def test_mse_gradient_mistakes_get_their_hint(wrong, expected, capsys) -> None:
     assert not check_mse_gradient(wrong)

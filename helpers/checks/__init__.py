@@ -21,6 +21,7 @@ __all__ = [
     "CheckResult",
     "Mismatch",
     "as_number",
+    "as_values",
     "close_to",
     "expect_close",
     "expect_number",
@@ -180,6 +181,11 @@ def expect_pair(value: Any, names: str) -> tuple[Any, Any]:
     return value[0], value[1]
 
 
+def as_values(value: Any, what: str) -> np.ndarray:
+    """``value`` (numbers, an array or a tensor) as a float64 array, else :class:`Mismatch`."""
+    return _as_array(expect_returned(value, what), what)
+
+
 def as_number(value: Any, what: str) -> float:
     """``value`` (a float, a one-element array or tensor) as a float, else :class:`Mismatch`."""
     arr = _as_array(expect_returned(value, what), what)
@@ -188,6 +194,11 @@ def as_number(value: Any, what: str) -> float:
     return float(arr.reshape(-1)[0])
 
 
-def close_to(got: float, value: float, rtol: float = 1e-4) -> bool:
-    """True if ``got`` is ``value`` within ``rtol`` (used to recognise a common mistake)."""
-    return bool(np.isclose(got, value, rtol=rtol, atol=1e-9))
+def close_to(got: Any, value: Any, rtol: float = 1e-4) -> bool:
+    """True if ``got`` is ``value`` (numbers or same-shape arrays) within ``rtol``.
+
+    Used to recognise a common mistake, so a shape that does not match is simply False.
+    """
+    if np.shape(got) != np.shape(value):
+        return False
+    return bool(np.allclose(got, value, rtol=rtol, atol=1e-9))

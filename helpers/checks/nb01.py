@@ -12,7 +12,17 @@ import numpy as np
 
 from ..data import make_doubling_data, make_linear_data
 from ..reference import closed_form_fit
-from . import CheckResult, Mismatch, as_number, close_to, expect_number, expect_pair, run_check
+from . import (
+    CheckResult,
+    Mismatch,
+    as_number,
+    as_values,
+    close_to,
+    expect_close,
+    expect_number,
+    expect_pair,
+    run_check,
+)
 
 __all__ = ["check_mse_gradient", "check_to_original_scale", "check_best_learning_rate"]
 
@@ -30,46 +40,67 @@ _GRADIENT_MISTAKES = (
 )
 
 
-def _diagnose_gradient(dw: float, db: float, want: tuple[float, float], n: int) -> None:
+def _same(got: np.ndarray, want: np.ndarray) -> bool:
+    """True if ``got`` holds ``want``'s values (flattened; a common mistake is recognised)."""
+    return got.size == want.size and close_to(got.reshape(-1), want.reshape(-1))
+
+
+def _diagnose_gradient(dw: np.ndarray, db: float, want: tuple[np.ndarray, float], n: int) -> None:
     """Raise a :class:`Mismatch` aimed at a common slip in the MSE gradient, if one fits."""
+    want_w, want_b = want
     for factor, what, hint in _GRADIENT_MISTAKES:
-        if close_to(dw, factor * want[0]) and close_to(db, factor * want[1]):
+        if _same(dw, factor * want_w) and close_to(db, factor * want_b):
             raise Mismatch(f"for N={n} both derivatives are {what}.", hint=hint)
-    if n > 1 and close_to(dw, n * want[0]) and close_to(db, n * want[1]):
+    if n > 1 and _same(dw, n * want_w) and close_to(db, n * want_b):
         raise Mismatch(
             f"for N={n} both derivatives are {n} times too large.",
             hint="the loss is a mean over the points, so its derivative is a mean too, not a sum.",
         )
-    if close_to(dw, want[1]) and close_to(db, want[0]):
+    if _same(np.asarray(db), want_w) and _same(dw, np.asarray(want_b)):
         raise Mismatch(
             f"for N={n} the two derivatives are swapped.",
-            hint="return the derivative with respect to the slope first, then the intercept.",
+            hint="return the derivatives with respect to the weights first, then the intercept.",
+        )
+    if dw.shape == (n, want_w.size) and n > 1:
+        raise Mismatch(
+            f"dw has shape {dw.shape}: one row per point, where the loss wants one number per "
+            "weight.",
+            hint="each point contributes to each weight's derivative; the loss is the mean over "
+            "the points, so add up (and divide by N) over the points, not over the features.",
         )
 
 
 def check_mse_gradient(mse_gradient: Callable[..., Any]) -> CheckResult:
-    """Exercise 1: ``mse_gradient(x, y, w, b) -> (dL/dw, dL/db)`` for x, y of shape (N,)."""
+    """Exercise 1: ``mse_gradient(X, y, w, b) -> (dw, db)`` for d features.
+
+    X is (N, d), y (N,), w (d,) and b a float; dw must hold d values and db be one number.
+    """
 
     def test(fn: Callable[..., Any]) -> str:
         rng = np.random.default_rng(1)
-        for n in (1, 7, 50):
-            x, y = rng.normal(size=n), rng.normal(size=n)
-            w, b = rng.normal(), rng.normal()
-            dw, db = expect_pair(fn(x.copy(), y.copy(), w, b), "(dw, db)")
-            err = w * x + b - y
-            want = (2 * np.mean(err * x), 2 * np.mean(err))
-            got = (as_number(dw, f"dw for N={n}"), as_number(db, f"db for N={n}"))
-            _diagnose_gradient(*got, want, n)
-            expect_number(got[0], want[0], f"dw for N={n}")
-            expect_number(got[1], want[1], f"db for N={n}")
-        return "your gradient matches the derivative of the MSE on 3 random datasets."
+        for n, d in ((1, 1), (7, 3), (50, 2)):
+            X, y = rng.normal(size=(n, d)), rng.normal(size=n)
+            w, b = rng.normal(size=d), float(rng.normal())
+            dw, db = expect_pair(fn(X.copy(), y.copy(), w.copy(), b), "(dw, db)")
+            err = X @ w + b - y
+            want = (2 * X.T @ err / n, float(2 * np.mean(err)))
+            got_w = as_values(dw, f"dw for N={n}")
+            got_b = as_number(db, f"db for N={n}")
+            _diagnose_gradient(got_w, got_b, want, n)
+            if got_w.size != d:
+                raise Mismatch(
+                    f"for d={d} features dw should hold {d} values, got shape {got_w.shape}."
+                )
+            expect_close(got_w.reshape(-1), want[0], f"dw for N={n}, d={d}")
+            expect_number(got_b, want[1], f"db for N={n}")
+        return "your gradient matches the derivative of the MSE on 3 random datasets (1 to 3 features)."
 
     return run_check(
         "Exercise 1 (mse_gradient)",
         mse_gradient,
         test,
         "start from each point's error, prediction minus target. The chain rule then gives "
-        "one derivative per parameter: section 3.1 derives both.",
+        "one derivative per parameter, as in section 3.1, now once for every feature.",
     )
 
 
