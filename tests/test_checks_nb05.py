@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import ROOT
+from notebook_files import ROOT
 from solution_lines import hints_hold_no_solution_line
 
 from helpers.checks import CheckResult
