@@ -116,6 +116,7 @@ e2e: setup-test
 notebooks: setup
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=False \
+	    --ExecutePreprocessor.record_timing=False \
 	    notebooks/[0-9]*.ipynb
 
 # The classroom edition: student/NN_*.ipynb from notebooks/, solutions removed and check

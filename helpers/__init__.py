@@ -2,8 +2,9 @@
 
 Everything a notebook uses but does not teach: datasets, the closed-form reference
 answer, plots, widgets, exercise checks and (from notebook 04) training utilities.
-Importing ``helpers`` does not import torch, so notebook 01 runs with NumPy alone;
-the torch-based parts load on first use.
+Importing ``helpers`` imports NumPy alone: the torch-based parts and the plotting parts
+(matplotlib) load on first use, so notebook 01 runs without torch and each process of
+notebook 07's DDP runs starts without matplotlib.
 """
 
 from __future__ import annotations
@@ -19,27 +20,26 @@ from .data import (
     make_negative_slope_data,
 )
 from .errors import short_tracebacks
-from .graph import plot_autograd_graph
 from .penguins import load_penguins, penguin_columns, penguin_feature_names, penguin_labels
-from .plotting import (
-    PALETTE,
-    plot_fit,
-    plot_loss_surface,
-    plot_losses,
-    plot_lr_comparison,
-    plot_residuals,
-)
 from .reference import closed_form_fit, compare_with_closed_form
-from .widgets import descent_playground
 
 __version__ = "0.1.0"
 
-# Torch-based helpers load on first use, so `import helpers` stays NumPy-only.
+# Torch- and matplotlib-based helpers load on first use, so `import helpers` stays NumPy-only.
 _LAZY = {
+    "PALETTE": "plotting",
+    "plot_fit": "plotting",
+    "plot_loss_surface": "plotting",
+    "plot_losses": "plotting",
+    "plot_lr_comparison": "plotting",
+    "plot_residuals": "plotting",
+    "plot_autograd_graph": "graph",
+    "descent_playground": "widgets",
     "make_loader": "loader",
     "train": "training",
     "pick_device": "device",
     "device_toggle": "device",
+    "padding_note": "distributed_setup",
 }
 
 
@@ -67,6 +67,7 @@ __all__ = [
     "make_loader",
     "make_linear_data",
     "make_negative_slope_data",
+    "padding_note",
     "penguin_columns",
     "penguin_feature_names",
     "penguin_labels",
