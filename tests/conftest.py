@@ -1,8 +1,7 @@
 """Shared test set-up: a non-interactive matplotlib backend, and the fixtures many modules use.
 
-Plain helpers live in ordinary modules beside this one (``notebook_files``, ``training_kit``);
-tests import those, never this file. ``NOTEBOOKS``, ``ROOT`` and ``load_notebook`` are
-re-exported here only for modules that still write ``from conftest import ...``.
+Plain helpers live in ordinary modules beside this one (``notebook_files``, ``training_kit``,
+``solution_lines``); tests import those, never this file.
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ import pytest
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
-from notebook_files import NOTEBOOKS, ROOT, load_notebook  # noqa: E402, F401
 
 
 @pytest.fixture(autouse=True)

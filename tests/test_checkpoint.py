@@ -36,10 +36,8 @@ def test_save_then_load_round_trips_plain_data_on_the_cpu(tmp_path):
     assert os.listdir(path.parent) == ["s.pt"]  # no temporary file left behind
 
 
-def test_save_is_atomic_when_the_write_is_interrupted(tmp_path, monkeypatch):
-    path = tmp_path / "s.pt"
-    save_checkpoint({"epoch": 1}, path)
-    before = path.read_bytes()
+def crash_after_writing(monkeypatch) -> None:
+    """Make ``torch.save`` write its file and then be killed, as by Ctrl+C mid-save."""
     real_save = torch.save
 
     def crash(obj, f, *args, **kwargs):
@@ -47,6 +45,13 @@ def test_save_is_atomic_when_the_write_is_interrupted(tmp_path, monkeypatch):
         raise KeyboardInterrupt("killed while writing")
 
     monkeypatch.setattr(torch, "save", crash)
+
+
+def test_save_is_atomic_when_the_write_is_interrupted(tmp_path, monkeypatch):
+    path = tmp_path / "s.pt"
+    save_checkpoint({"epoch": 1}, path)
+    before = path.read_bytes()
+    crash_after_writing(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         save_checkpoint({"epoch": 2}, path)
     assert path.read_bytes() == before  # the old checkpoint is intact
@@ -268,13 +273,7 @@ def test_a_checkpoint_needs_the_same_kind_of_loader(data, one_epoch):
 def test_a_crash_while_writing_keeps_the_last_checkpoint(data, one_epoch, monkeypatch):
     x, y = data
     before = one_epoch.read_bytes()
-    real_save = torch.save
-
-    def crash(obj, f, *args, **kwargs):
-        real_save(obj, f, *args, **kwargs)
-        raise KeyboardInterrupt("killed while writing")
-
-    monkeypatch.setattr(torch, "save", crash)
+    crash_after_writing(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         fit(make_loader(x, y, 16), 2, checkpoint_path=one_epoch)
     assert one_epoch.read_bytes() == before  # the old checkpoint is intact

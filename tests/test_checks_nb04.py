@@ -6,28 +6,13 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import ROOT
+from check_kit import fails_with, verdict
+from notebook_files import ROOT
 from solution_lines import hints_hold_no_solution_line
 
-from helpers.checks import CheckResult
 from helpers.checks.nb04 import check_evaluate, check_standardise, check_weighted_epoch_loss
 
 NOTEBOOK = ROOT / "notebooks" / "04_dataset_dataloader.ipynb"
-
-
-def verdict(check, fn, capsys) -> tuple[CheckResult, str]:
-    result = check(fn)
-    assert isinstance(result, CheckResult)
-    return result, capsys.readouterr().out
-
-
-def fails_with(check, fn, capsys, exercise: str, problem: str, hint: str) -> str:
-    result, out = verdict(check, fn, capsys)
-    assert not result
-    assert out.startswith(f"❌ {exercise} not yet:"), out
-    assert problem in out, out
-    assert "Hint: " in out and hint in out.split("Hint: ", 1)[1], out
-    return out
 
 
 # --------------------------------------------------------------------------- exercise 1

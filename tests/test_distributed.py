@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT
+from notebook_files import ROOT
 from torch import nn
 from torch.utils.data import DistributedSampler
 

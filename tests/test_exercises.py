@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import torch
-from conftest import NOTEBOOKS, load_notebook
+from notebook_files import NOTEBOOKS, load_notebook
 from torch import nn
 
 import helpers

@@ -15,7 +15,7 @@ import sys
 
 import nbformat
 import pytest
-from conftest import ROOT
+from notebook_files import ROOT
 
 from helpers import grade as grader
 from helpers.classroom import course_slug_ref, find_exercises, make_student, solution_code

@@ -16,17 +16,17 @@ import io
 import re
 from contextlib import redirect_stdout
 
+import nbformat
 import numpy as np
 import pytest
 import torch
-from conftest import NOTEBOOKS, load_notebook
+from notebook_files import NOTEBOOKS, load_notebook
+from solution_lines import solution_lines, squeeze
 from torch import nn
 
 import helpers
 
 SOLUTION = re.compile(r"<details><summary>Solution to exercise (\d+)</summary>")
-PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.S)
-MIN_LINE = 9  # shorter solution lines ("return w, b") say too little to give anything away
 
 
 def _cells(path):
@@ -49,71 +49,40 @@ def _output_text(cell: dict) -> str:
     return "\n".join(parts)
 
 
-def _squeeze(text: str) -> str:
-    """``text`` without whitespace, so "w*x + b" and "w * x + b" compare equal."""
-    return re.sub(r"\s+", "", text)
-
-
-def _code_lines(source: str) -> set[str]:
-    """The meaningful lines of some code: comments and whitespace dropped, not too short."""
-    lines = set()
-    for line in source.splitlines():
-        line = _squeeze(re.sub(r"\s+#.*$", "", line))
-        if len(line) >= MIN_LINE and not line.startswith(("#", "def", '"""')):
-            lines.add(line)
-    return lines
-
-
-def solution_only_lines(cells) -> set[str]:
-    """Lines of the notebook's solutions that its taught code (other code cells) never shows."""
-    solutions = set()
-    for cell in cells:
-        if cell["cell_type"] == "markdown" and SOLUTION.search(cell["source"]):
-            for block in PYTHON_BLOCK.findall(cell["source"]):
-                solutions |= _code_lines(block)
-    taught = set()
-    for cell in cells:
-        if cell["cell_type"] == "code":
-            taught |= _code_lines(cell["source"])
-    return solutions - taught
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_no_stored_output_contains_a_line_of_a_solution(path):
-    cells = _cells(path)
-    lines = solution_only_lines(cells)
+    nb = load_notebook(path)
+    cells = nb.cells
+    lines = solution_lines(nb)
     assert lines or not any(SOLUTION.search(c["source"]) for c in cells)
     leaks = [
         (i, line)
         for i, cell in enumerate(cells)
         if cell["cell_type"] == "code"
         for line in lines
-        if line in _squeeze(_output_text(cell))
+        if line in squeeze(_output_text(cell))
     ]
     assert not leaks, f"stored outputs give solution lines away (cell, line): {leaks}"
 
 
 def test_the_leak_finder_finds_a_leak():
-    cells = [
-        {
-            "cell_type": "markdown",
-            "source": "<details><summary>Solution to exercise 1</summary>\n"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(
+            "<details><summary>Solution to exercise 1</summary>\n"
             "\n```python\ndef f(x):\n    return torch.inference_mode()  # no graph\n```\n</details>",
-        },
-        {
-            "cell_type": "code",
-            "source": "check_f(f)",
-            "outputs": [
-                {
-                    "output_type": "stream",
-                    "name": "stdout",
-                    "text": "❌ Hint: use `return torch.inference_mode()`",
-                }
-            ],
-        },
+            metadata={"tags": ["solution"]},
+        ),
+        nbformat.v4.new_code_cell("check_f(f)"),
     ]
-    assert solution_only_lines(cells) == {"returntorch.inference_mode()"}
-    assert "returntorch.inference_mode()" in _squeeze(_output_text(cells[1]))
+    nb.cells[1].outputs = [
+        nbformat.v4.new_output(
+            "stream", name="stdout", text="❌ Hint: use `return torch.inference_mode()`"
+        )
+    ]
+    cells = nb.cells
+    assert solution_lines(nb) == {"returntorch.inference_mode()"}
+    assert "returntorch.inference_mode()" in squeeze(_output_text(cells[1]))
 
 
 def _exercises(path):
@@ -149,7 +118,7 @@ CHECKS = [(path, check) for path in NOTEBOOKS for check in _exercises(path)]
 
 @pytest.mark.parametrize(("path", "check"), CHECKS, ids=[f"{p.name[:2]}-{c}" for p, c in CHECKS])
 def test_no_hint_for_a_wrong_answer_holds_a_line_of_a_solution(path, check):
-    lines = solution_only_lines(_cells(path))
+    lines = solution_lines(load_notebook(path))
     module = importlib.import_module(f"helpers.checks.nb{path.name[:2]}")
     for name, wrong in _wrong_answers().items():
         out = io.StringIO()
@@ -158,7 +127,7 @@ def test_no_hint_for_a_wrong_answer_holds_a_line_of_a_solution(path, check):
         text = out.getvalue()
         assert not passed and text.startswith("❌"), (name, text)
         assert "Traceback" not in text, (name, text)
-        assert not [line for line in lines if line in _squeeze(text)], (name, text)
+        assert not [line for line in lines if line in squeeze(text)], (name, text)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import NOTEBOOKS, load_notebook
+from notebook_files import NOTEBOOKS, load_notebook
 
 # An absolute path of a POSIX or Windows machine, or an installed package's folder.
 MACHINE_PATH = re.compile(

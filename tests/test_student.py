@@ -16,7 +16,7 @@ import nbformat
 import numpy as np
 import pytest
 import torch
-from conftest import NOTEBOOKS, ROOT
+from notebook_files import NOTEBOOKS, ROOT
 from torch import nn
 
 import helpers

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..training import make_loader
+from ..loader import make_loader
 from . import CheckResult, Mismatch, expect_number, run_check
 
 __all__ = ["check_shuffled_batches", "check_make_checkpoint"]
