@@ -19,14 +19,8 @@ from matplotlib.ticker import LogFormatterSciNotation, LogLocator, MaxNLocator
 from .reference import closed_form_fit
 from .validation import check_xy, describe, to_numpy
 
-__all__ = [
-    "PALETTE",
-    "plot_fit",
-    "plot_loss_surface",
-    "plot_losses",
-    "plot_lr_comparison",
-    "plot_residuals",
-]
+__all__ = ["PALETTE", "plot_fit", "plot_loss_surface", "plot_losses"]
+__all__ += ["plot_lr_comparison", "plot_residuals"]
 
 #: Okabe-Ito colours, distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -55,10 +49,10 @@ def _finish(ax: Axes, xlabel: str, ylabel: str, title: str | None, *, legend: bo
     return ax
 
 
-def _count_from_one(ax: Axes, curves: list[np.ndarray]) -> list[np.ndarray]:
-    """x values 1..K for each curve (the first step or epoch is number 1), integer ticks."""
+def _count_from_one(ax: Axes, curves: list[np.ndarray], start: int = 1) -> list[np.ndarray]:
+    """x values start..start+K-1 for each curve (epochs count from 1), integer ticks."""
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    return [np.arange(1, len(c) + 1) for c in curves]
+    return [np.arange(start, start + len(c)) for c in curves]
 
 
 def _log_scale(ax: Axes, curves: list[np.ndarray]) -> None:
@@ -140,6 +134,7 @@ def plot_losses(
     log_scale: bool = True,
     xlabel: str = "step",
     title: str | None = None,
+    start: int = 1,
 ) -> Axes:
     """Plot one loss curve, or several on the same axes, counting steps or epochs from 1.
 
@@ -154,13 +149,14 @@ def plot_losses(
             when no loss is positive.
         xlabel: what one point on the x axis is ("step", "epoch").
         title: optional title.
+        start: the number of the first point: 1, or 0 when it is the loss before any step.
 
     Returns:
         The Axes.
     """
     curves = _histories(losses)
     ax = _axes(ax)
-    xs = _count_from_one(ax, list(curves.values()))
+    xs = _count_from_one(ax, list(curves.values()), start)
     for i, ((label, arr), x) in enumerate(zip(curves.items(), xs, strict=True)):
         ax.plot(x, arr, color=PALETTE[i % 8], lw=2, label=label)
     if log_scale:

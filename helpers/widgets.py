@@ -22,6 +22,12 @@ from .validation import check_finite_number, check_positive_int, check_xy, descr
 __all__ = ["descent_playground"]
 
 
+_SLIDERS_TEXT = (
+    "[sliders for the learning rate and the number of steps: they work when the notebook "
+    "runs in Jupyter; the figure below is drawn for the values given]"
+)
+
+
 def _render_png(fig: Figure) -> bytes:
     """Render a matplotlib Figure to PNG bytes (used to display and update figures in place)."""
     buf = io.BytesIO()
@@ -53,7 +59,9 @@ def _descent_figure(
     residual = path[:, :1] * x[:, 0] + path[:, 1:] - y  # (K, N)
     with np.errstate(over="ignore", invalid="ignore"):
         losses = np.mean(residual**2, axis=1)
-    plot_losses(losses, ax=ax_loss, title=f"final loss {losses[-1]:.4g}")
+    # a path that starts with the starting point has one row more than steps: that row is step 0
+    start = 0 if len(losses) == steps + 1 else 1
+    plot_losses(losses, ax=ax_loss, start=start, title=f"final loss {losses[-1]:.4g}")
     fig.tight_layout()
     return fig
 
@@ -140,7 +148,12 @@ def descent_playground(
             data=_render_png(_descent_figure(run, xs, ys, lr_slider.value, steps_slider.value))
         )
 
-    display(controls)
+    # The sliders, with a plain-text line for readers without a live kernel (GitHub, nbval)
+    # in place of the widget's repr; the same message in ipywidgets 7 (Colab) and 8.
+    view = {"version_major": 2, "version_minor": 0, "model_id": controls.model_id}
+    display(
+        {"application/vnd.jupyter.widget-view+json": view, "text/plain": _SLIDERS_TEXT}, raw=True
+    )
     handle = display(image(), display_id=True)
 
     def redraw(_change: Any = None) -> None:

@@ -128,3 +128,8 @@ def test_plot_residuals_by_group_and_bad_groups():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
     with pytest.raises(ValueError, match="one label per sample: got 3 labels for 4"):
         helpers.plot_residuals(pred, target, groups=["a", "b", "c"])
+
+
+def test_plot_losses_can_start_at_zero_for_the_loss_before_any_step():
+    ax = helpers.plot_losses([4.0, 2.0, 1.0], start=0)
+    assert list(ax.get_lines()[0].get_xdata()) == [0, 1, 2]

@@ -98,3 +98,27 @@ def test_the_figure_is_a_png_redrawn_in_place_when_a_slider_moves(monkeypatch):
     assert isinstance(first, Image) and first.data[:8] == PNG_MAGIC
     assert isinstance(redrawn, Image) and redrawn.data[:8] == PNG_MAGIC
     assert redrawn.data != first.data
+
+
+def test_readers_without_a_kernel_see_words_not_the_widget_repr(monkeypatch):
+    x, y = helpers.make_linear_data(30, 2.0, 1.0, seed=0)
+    shown = []
+    monkeypatch.setattr(
+        "IPython.display.display", lambda *a, **k: shown.append((a, k)) or _Handle(shown)
+    )
+    controls = helpers.descent_playground(gd(x, y), x, y, lr=0.1, steps=5)
+    (bundle,), options = shown[0]
+    assert options == {"raw": True}
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == controls.model_id
+    assert bundle["text/plain"].startswith("[sliders for the learning rate")
+    assert "HBox(" not in bundle["text/plain"]
+
+
+def test_the_loss_panel_counts_the_starting_point_as_step_0(monkeypatch):
+    from helpers.validation import check_xy
+    from helpers.widgets import _descent_figure
+
+    x, y = check_xy(*helpers.make_linear_data(30, 2.0, 1.0, seed=0))  # as the playground does
+    fig = _descent_figure(gd(x, y[:, None]), x, y, 0.1, 5)  # 6 rows: the start, then 5 steps
+    loss_line = fig.axes[1].get_lines()[0]  # the surface, the loss, then the colorbar
+    assert list(loss_line.get_xdata()) == [0, 1, 2, 3, 4, 5]

@@ -108,8 +108,8 @@ def _fit_mismatch(
     if all(np.isfinite(forgot)) and np.allclose(got, forgot, rtol=1e-3, atol=1e-3):
         return Mismatch(
             problem,
-            hint="your loss stops falling after the first steps: are the gradients reset "
-            "before the next backward pass? (section 5)",
+            hint="your parameters keep swinging around the answer instead of settling: are "
+            "the gradients reset before the next backward pass? (section 5)",
         )
     return Mismatch(problem)
 
