@@ -173,7 +173,13 @@ def _resume(args: argparse.Namespace, model: nn.Module, optimizer: Any, world_si
     if args.checkpoint is None or not args.checkpoint.exists():
         return 0, []
     state = load_checkpoint(args.checkpoint)
-    if state.get("setup") != _setup_key(args, world_size) or state["epoch"] > args.epochs:
+    if state.get("setup") == _setup_key(args, world_size) and state["epoch"] > args.epochs:
+        raise ValueError(
+            f"the checkpoint {args.checkpoint.name!r} already holds epoch {state['epoch']}, "
+            f"past --epochs {args.epochs}: --epochs is the total to reach, so pass at least "
+            f"{state['epoch']}, or another --checkpoint."
+        )
+    if state.get("setup") != _setup_key(args, world_size):
         raise ValueError(
             f"the checkpoint {args.checkpoint.name!r} was written by another run "
             f"({state.get('setup')}, epoch {state.get('epoch')}); this run is "
@@ -259,9 +265,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = parse_args(argv)
     try:
-        _, _, local_rank = torchrun_env()
+        _, world_size, local_rank = torchrun_env()
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.fail_rank is not None and args.fail_rank >= world_size:
+        print(
+            f"error: --fail-rank {args.fail_rank} names no rank: this run has ranks 0 to "
+            f"{world_size - 1}.",
+            file=sys.stderr,
+        )
         return 2
     local_world_size = int(os.environ.get("LOCAL_WORLD_SIZE", os.environ["WORLD_SIZE"]))
     backend, device = choose_backend(local_rank, local_world_size, args.backend)

@@ -3,7 +3,7 @@
 ``helpers.distributed`` (the script torchrun starts) uses these; they are plain functions,
 so the tests and notebook 07 call them without starting any process.
 
-Taught in: 07 · Scaling out with DistributedDataParallel, sections 2, 5 and 6.
+Taught in: 07 · Scaling out with DistributedDataParallel, sections 2, 4 and 5.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def choose_backend(local_rank: int, local_world_size: int, request: str = "auto"
 def padding_note(n: int, world_size: int) -> str | None:
     """What ``DistributedSampler`` pads when ``world_size`` does not divide ``n`` (else None).
 
-    Taught in: 07 · Scaling out with DistributedDataParallel, section 6.
+    Taught in: 07 · Scaling out with DistributedDataParallel, section 4.5.
     """
     n = check_positive_int(n, "n", example="n=200")
     world_size = check_positive_int(world_size, "world_size", example="world_size=2")

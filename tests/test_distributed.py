@@ -179,6 +179,18 @@ def test_main_refuses_a_checkpoint_of_another_run(one_rank, tmp_path):
         distributed.main(args("--checkpoint", str(ck), "--batch-size", "8", epochs=2))
 
 
+def test_main_says_when_epochs_is_below_the_checkpoints_epoch(one_rank, tmp_path):
+    ck = tmp_path / "ck.pt"
+    assert distributed.main(args("--checkpoint", str(ck), epochs=2)) == 0
+    with pytest.raises(ValueError, match="already holds epoch 2, past --epochs 1"):
+        distributed.main(args("--checkpoint", str(ck), epochs=1))
+
+
+def test_main_refuses_a_fail_rank_that_names_no_rank(one_rank, capsys):
+    assert distributed.main(args("--fail-rank", "1", epochs=1)) == 2
+    assert "--fail-rank 1 names no rank: this run has ranks 0 to 0" in capsys.readouterr().err
+
+
 def test_a_diverging_run_stops_on_every_rank_with_advice(one_rank, tmp_path):
     with pytest.raises(FloatingPointError, match="at epoch .*Try a smaller --lr"):
         distributed.main(args("--lr", "100", "--out", str(tmp_path / "r.json"), epochs=5))
