@@ -68,3 +68,14 @@ def test_the_pattern_catches_what_it_is_for():
         assert MACHINE_PATH.search(bad), bad
     for fine in ("loss 1/2", "x/y and w/b", "see helpers/training.py", "https://x.org/home/a"):
         assert not MACHINE_PATH.search(fine), fine
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_cell_stores_when_it_ran(path):
+    # nbconvert's per-cell timings change on every run and hold nothing a learner reads
+    timed = [
+        i
+        for i, cell in enumerate(load_notebook(path)["cells"])
+        if "execution" in cell.get("metadata", {})
+    ]
+    assert not timed, f"cells {timed} store execution timings: store with make notebooks"
