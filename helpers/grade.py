@@ -156,6 +156,10 @@ def _run_worker(job: dict) -> dict:
     """Run the worker subprocess on ``job``; its JSON result, or ``{"error": why}``."""
     limit = job["notebook_timeout"] + job["timeout"] * len(job["exercises"]) + 60
     env = dict(os.environ)
+    # The notebook's kernel should see what a learner's Jupyter gives it: a matplotlib
+    # backend chosen for scripts (MPLBACKEND=Agg, as test runners set) makes IPython switch
+    # backends, which some IPython/matplotlib pairs (Colab's older stack) cannot do.
+    env.pop("MPLBACKEND", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     cmd = [sys.executable, "-m", "helpers.grade_worker"]
     try:
