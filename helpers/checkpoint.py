@@ -16,17 +16,25 @@ holds, and how a run resumes from it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import torch
 from torch import nn
 
 from .validation import describe
 
-__all__ = ["generator_state", "load_checkpoint", "restore_generator", "save_checkpoint"]
+__all__ = [
+    "generator_state",
+    "load_checkpoint",
+    "open_atomically",
+    "restore_generator",
+    "save_checkpoint",
+]
 
 #: The keys of a checkpoint written by ``helpers.train``.
 TRAIN_KEYS = (
@@ -60,6 +68,38 @@ def _check_path(path: Any) -> Path:
     return Path(path)
 
 
+@contextlib.contextmanager
+def open_atomically(path: str | os.PathLike[str], mode: str = "wb") -> Iterator[IO[Any]]:
+    """A file to write whose contents replace ``path`` only once the block ends without error.
+
+    It is a temporary file beside ``path`` (created with the usual permissions), flushed to
+    disk and then renamed over ``path`` in one step (``os.replace``); on any error, Ctrl+C
+    included, it is removed and ``path`` keeps what it had. Missing folders are created.
+
+    Taught in: 05 · Devices and checkpoints, section 6 (through ``save_checkpoint``), and
+    07 · Scaling out with DistributedDataParallel, section 2 (rank 0's result file).
+
+    Args:
+        path: the file to write; mode: "wb" (bytes) or "w" (UTF-8 text).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    umask = os.umask(0o022)
+    os.umask(umask)
+    try:
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; give it the usual mode
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> None:
     """Write ``state`` to ``path`` atomically, every tensor moved to the CPU first.
 
@@ -82,19 +122,8 @@ def save_checkpoint(state: dict[str, Any], path: str | os.PathLike[str]) -> None
             f"state must be a dict, got {describe(state)}. "
             f"Pass e.g. {{'model': model.state_dict(), 'epoch': epoch}}."
         )
-    path = _check_path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(_to_cpu(state), f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with open_atomically(_check_path(path), "wb") as f:
+        torch.save(_to_cpu(state), f)
 
 
 def load_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:

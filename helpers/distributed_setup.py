@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from .checkpoint import open_atomically
 from .data import make_intercept_slope_data
 from .validation import check_positive_int
 
@@ -149,19 +148,5 @@ def write_json_atomically(result: dict[str, Any], path: str | os.PathLike[str]) 
     A crash mid-write leaves no half-written file. Taught in: 07 · Scaling out with
     DistributedDataParallel, section 2.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    umask = os.umask(0o022)
-    os.umask(umask)
-    try:
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a result is for everyone
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(result, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with open_atomically(path, "w") as f:
+        json.dump(result, f, indent=1)

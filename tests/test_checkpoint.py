@@ -299,3 +299,20 @@ def test_a_checkpoint_written_on_cuda_loads_on_the_cpu(needs_cuda, data, tmp_pat
     assert state["model"]["weight"].device.type == "cpu"
     resumed, _ = fit(make_loader(x, y, 16), 3, checkpoint_path=path)  # finished on the CPU
     assert resumed.weight.device.type == "cpu"
+
+
+def test_open_atomically_gives_the_usual_permissions_and_leaves_nothing_on_error(tmp_path):
+    from helpers.checkpoint import open_atomically
+
+    path = tmp_path / "sub" / "result.json"
+    with open_atomically(path, "w") as f:
+        f.write("{}")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.read_text() == "{}" and (path.stat().st_mode & 0o777) == 0o666 & ~umask
+    with pytest.raises(RuntimeError), open_atomically(path, "w") as f:
+        f.write('{"half": ')
+        raise RuntimeError("stopped mid-write")
+    assert path.read_text() == "{}" and sorted(p.name for p in path.parent.iterdir()) == [
+        "result.json"
+    ]
