@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from torch.utils.data import DistributedSampler
 
-from . import Mismatch, expect_number, expect_returned, run_check
+from . import CheckResult, Mismatch, expect_number, expect_returned, run_check
 
 __all__ = ["check_global_epoch_loss", "check_rank_share"]
 
@@ -42,7 +42,7 @@ def _recognise_epoch_loss_mistakes(got: Any, losses: list, sizes: list, expected
         )
 
 
-def check_global_epoch_loss(global_epoch_loss: Callable[..., Any]) -> bool:
+def check_global_epoch_loss(global_epoch_loss: Callable[..., Any]) -> CheckResult:
     """Exercise 1: ``global_epoch_loss(batch_losses, batch_sizes) -> float``.
 
     Both arguments hold one list per rank: that rank's batch mean losses and batch sizes.
@@ -94,7 +94,7 @@ def _recognise_share_mistakes(got: list, order: list, world_size: int, rank: int
         )
 
 
-def check_rank_share(rank_share: Callable[..., Any]) -> bool:
+def check_rank_share(rank_share: Callable[..., Any]) -> CheckResult:
     """Exercise 2: ``rank_share(order, world_size, rank) -> list of int``, what
     ``DistributedSampler`` gives one rank."""
 
