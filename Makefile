@@ -15,10 +15,8 @@ PIPQ   := -m pip --disable-pip-version-check -q --retries 2
 # index, e.g. `make lab TORCH=cu128` on a Linux machine with an NVIDIA GPU.
 TORCH  ?= cpu
 TORCH_VERSION := 2.13.0
-# Raising cells carry both the NBVAL_RAISES_EXCEPTION comment (for readers) and the
-# raises-exception tag (for nbconvert and Run All); nbval warns that both say the same thing.
-NBVAL_OPTS := --nbval-current-env --nbval-cell-timeout=300 -p no:cacheprovider -o filterwarnings= -v \
-              -W "ignore:Overlapping options from comments and metadata:UserWarning"
+# Test markers are cell tags (raises-exception, nbval-ignore-output), never comments.
+NBVAL_OPTS := --nbval-current-env --nbval-cell-timeout=300 -p no:cacheprovider -o filterwarnings= -v
 SANITIZE   := --nbval-sanitize-with notebooks/sanitize.cfg
 NBVAL_RUN   = $(BIN)/python -m pytest --nbval $(SANITIZE) $(NBVAL_OPTS) notebooks/
 

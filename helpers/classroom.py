@@ -7,6 +7,8 @@
 - ``exercise-check``: the check code cell. Kept, with its outputs cleared: the learner runs it.
 - ``solution``: the ``<details>`` solution markdown cell. Removed.
 - ``answer``: the revealed answer to a "think" question. Removed.
+- ``hide-output``: the answer cell of a "predict, then run" prompt, stored collapsed in the
+  self-study notebook. Kept, with its outputs cleared: the learner runs it after predicting.
 
 Everything else is copied unchanged, outputs included, so a student copy still reads well on
 GitHub; the Colab and Binder badges point at the student copy. A cell that looks like part of
@@ -42,7 +44,7 @@ __all__ = [
 
 ROOT = Path(__file__).resolve().parents[1]
 REMOVED_TAGS = ("solution", "answer")
-CLEARED_TAGS = ("exercise-check",)
+CLEARED_TAGS = ("exercise-check", "hide-output")
 STUB = re.compile(r"\A# Exercise (\d+)\s*$", re.M)
 STUB_DEF = re.compile(r"^def (\w+)\(", re.M)
 CHECK_CALL = re.compile(r"\A\s*(check_\w+)\((\w+)\)\s*\Z")

@@ -79,26 +79,29 @@ def watch_memory(shell: Any, limit_mb: float = PEAK_MB) -> None:
     shell.events.register("post_run_cell", check)
 
 
-def code_cells(path: Path) -> tuple[list[str], list[str]]:
-    """(setup cells, all code cells): the sources of the code cells in order, and those of
-    the code cells under ``## Setup``."""
+Cell = tuple[str, bool]  # (source, tagged raises-exception)
+
+
+def code_cells(path: Path) -> tuple[list[Cell], list[Cell]]:
+    """(setup cells, all code cells): (source, tagged ``raises-exception``) of the code cells
+    in order, and of the code cells under ``## Setup``."""
     setup, cells, in_setup = [], [], False
     for cell in nbformat.read(path, as_version=4).cells:
         if cell.cell_type == "markdown" and cell.source.startswith("## "):
             in_setup = cell.source.startswith("## Setup")
         elif cell.cell_type == "code":
-            cells.append(cell.source)
+            raises = "raises-exception" in cell.get("metadata", {}).get("tags", [])
+            cells.append((cell.source, raises))
             if in_setup:
-                setup.append(cell.source)
+                setup.append((cell.source, raises))
     return setup, cells
 
 
-def run_cells(sources: list[str]) -> None:
-    """Execute the sources in one namespace; a cell marked ``NBVAL_RAISES_EXCEPTION`` must
-    raise, any other must not."""
+def run_cells(cells: list[Cell]) -> None:
+    """Execute the cells in one namespace; a cell tagged ``raises-exception`` must raise,
+    any other must not."""
     namespace = {"__name__": "__main__"}
-    for i, source in enumerate(sources):
-        must_raise = "NBVAL_RAISES_EXCEPTION" in source
+    for i, (source, must_raise) in enumerate(cells):
         try:
             exec(compile(source, f"<cell {i}>", "exec"), namespace)  # noqa: S102
         except Exception as exc:
@@ -107,7 +110,7 @@ def run_cells(sources: list[str]) -> None:
             print(f"cell {i} raised as intended: {type(exc).__name__}")
         else:
             if must_raise:
-                raise SystemExit(f"cell {i} is marked NBVAL_RAISES_EXCEPTION but did not raise")
+                raise SystemExit(f"cell {i} is tagged raises-exception but did not raise")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -202,7 +202,7 @@ def test_every_notebook_asks_a_think_question_with_an_answer(path):
 def test_every_failing_cell_is_preceded_by_a_prediction_prompt(path):
     cells = _cells(path)
     for i, cell in enumerate(cells):
-        if cell["cell_type"] == "code" and "NBVAL_RAISES_EXCEPTION" in cell["source"]:
+        if cell["cell_type"] == "code" and "raises-exception" in cell["metadata"].get("tags", []):
             before = next(c for c in reversed(cells[:i]) if c["cell_type"] == "markdown")
             assert re.search(r"\bpredict\b", before["source"], re.I), (
                 f"{path.name}: ask the learner to predict before: {cell['source'][:60]!r}"

@@ -73,13 +73,11 @@ def test_stored_outputs_are_clean(path):
     )
     for c in cells:
         assert not any(o.get("name") == "stderr" for o in c["outputs"]), c["source"][:80]
-        assert "NBVAL_SKIP" not in c["source"]
-        if "NBVAL_RAISES_EXCEPTION" in c["source"]:
-            # the tag lets `make notebooks` (nbconvert) execute past the intended error
-            assert "raises-exception" in c["metadata"].get("tags", []), c["source"][:80]
-        else:
+        tags = c["metadata"].get("tags", [])
+        assert "nbval-skip" not in tags, c["source"][:80]
+        if "raises-exception" not in tags:
             assert not any(o["output_type"] == "error" for o in c["outputs"]), c["source"][:80]
-    ignored = sum("NBVAL_IGNORE_OUTPUT" in c["source"] for c in cells)
+    ignored = sum("nbval-ignore-output" in c["metadata"].get("tags", []) for c in cells)
     assert ignored * 5 <= len(cells), f"{ignored} of {len(cells)} code cells ignore their output"
 
 

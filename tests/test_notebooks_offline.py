@@ -94,7 +94,7 @@ def test_cells_marked_to_raise_have_a_stored_error_and_no_other_does(path):
     for cell in load_notebook(path).cells:
         if cell.cell_type != "code":
             continue
-        marked = "NBVAL_RAISES_EXCEPTION" in cell.source
+        marked = "raises-exception" in cell.metadata.get("tags", [])
         errors = [o for o in cell.outputs if o.output_type == "error"]
         assert bool(errors) == marked, cell.source[:200]
 

@@ -3,7 +3,7 @@
 For each notebooks/NN_*.ipynb: open it in the browser, clear all outputs, run Run > Run All
 Cells from the menu, wait until every code cell has run and the kernel is idle, then check
 what is on the page:
-- error outputs only in cells marked `# NBVAL_RAISES_EXCEPTION` (and those do raise), nothing
+- error outputs only in cells tagged `raises-exception` (and those do raise), nothing
   on stderr;
 - every figure the committed notebook shows is displayed again, as a loaded image;
 - every widget output renders as a live widget (not its text fallback);
@@ -30,7 +30,7 @@ KERNEL_TIMEOUT_S = 60  # from opening the notebook to an idle kernel
 HALT_GRACE_S = 5  # kernel idle, nothing queued, cells left unrun this long: Run All stopped
 REDRAW_TIMEOUT_S = 30
 MAX_SCREENSHOT_HEIGHT = 30_000
-RAISES = "NBVAL_RAISES_EXCEPTION"
+RAISES = "raises-exception"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
@@ -56,7 +56,7 @@ def stored_cells(path: Path) -> list[StoredCell]:
             StoredCell(
                 index=i,
                 source=source,
-                raises=RAISES in source,
+                raises=RAISES in cell.get("metadata", {}).get("tags", []),
                 images=sum("image/png" in o.get("data", {}) for o in outputs),
                 widgets=sum(WIDGET_MIME in o.get("data", {}) for o in outputs),
             )
@@ -270,7 +270,7 @@ def check_outputs(name: str, stored: list[StoredCell], live: list[dict]) -> list
         if errors and not cell.raises:
             problems.append(f"{where}: error output {errors}")
         if cell.raises and not errors:
-            problems.append(f"{where}: marked {RAISES} but raised nothing")
+            problems.append(f"{where}: tagged {RAISES} but raised nothing")
         if stderr:
             problems.append(f"{where}: output on stderr {stderr}")
         images = [o for o in outputs if "image/png" in o["mimes"]]

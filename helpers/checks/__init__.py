@@ -7,6 +7,20 @@ an untouched stub still runs top to bottom. Hints come in tiers and never hold c
 - an untouched stub (its body still ``...``) gets only "not yet: replace the `...`";
 - a common mistake the test recognises gets a hint aimed at it (``Mismatch(..., hint=...)``);
 - any other wrong answer gets the exercise's general hint, which names the idea.
+
+Every check is an :class:`Exercise`, split in three so that a grader can run the learner's
+code in a sandboxed kernel and judge it outside (helpers.classroom, INSTRUCTORS.md):
+
+- ``cases(seed)``: the test inputs, drawn from ``seed``, as plain data (:func:`plain`). The
+  learner's check cell uses the exercise's fixed ``seed``; a grader draws a fresh one each run.
+- ``probe(fn, inputs)``: runs where the learner's code runs. It calls the learner's function
+  on the inputs (building tensors, models or loaders from them as needed) and returns what
+  came back as plain data. It may raise :class:`Mismatch` for what only it can see (the
+  function returned None, raised, or returned the wrong kind of thing), but it never decides
+  that an answer is right: it computes no expected value.
+- ``judge(inputs, outputs)``: computes the expected values from the inputs, compares, and
+  returns the success message or raises :class:`Mismatch`. In the grader it runs in the
+  grader's own process, so nothing the learner's code rebinds can change a verdict.
 """
 
 from __future__ import annotations
@@ -19,6 +33,7 @@ import numpy as np
 
 __all__ = [
     "CheckResult",
+    "Exercise",
     "Mismatch",
     "as_number",
     "as_values",
@@ -28,6 +43,7 @@ __all__ = [
     "expect_pair",
     "expect_returned",
     "is_untouched_stub",
+    "plain",
     "run_check",
 ]
 
@@ -202,3 +218,66 @@ def close_to(got: Any, value: Any, rtol: float = 1e-4) -> bool:
     if np.shape(got) != np.shape(value):
         return False
     return bool(np.allclose(got, value, rtol=rtol, atol=1e-9))
+
+
+def plain(value: Any) -> Any:
+    """``value`` as plain data: what a probe may hand back, and what a grader can carry as
+    JSON and ``.npy`` files without pickle.
+
+    Numbers, bools, None and strings stay as they are (NumPy scalars become Python numbers);
+    tensors and arrays become NumPy arrays (detached, on the CPU, their dtype kept); tuples
+    and lists become lists, dicts with string keys stay dicts, converted all the way down.
+
+    Raises:
+        TypeError: for anything else (a model, a function, a generator): a probe must turn
+            such a thing into numbers first.
+    """
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if hasattr(value, "detach") and hasattr(
+        value, "cpu"
+    ):  # a torch tensor, without importing torch
+        return value.detach().cpu().numpy().copy()
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {k: plain(v) for k, v in value.items()}
+    raise TypeError(
+        f"plain data holds numbers, strings, arrays, lists and dicts with string keys; got "
+        f"{type(value).__name__}. Convert it in the probe first."
+    )
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise's check: call it on the learner's function, ``check_x(x)``.
+
+    Attributes:
+        name: what the verdict line calls it, e.g. "Exercise 1 (mse_gradient)".
+        hint: the general hint after a wrong answer: it names the idea, never the code.
+        cases: ``cases(seed) -> inputs``, plain data drawn from ``seed``.
+        probe: ``probe(fn, inputs) -> outputs``: calls ``fn``; returns plain data.
+        judge: ``judge(inputs, outputs) -> message``: raises :class:`Mismatch` if wrong.
+        seed: the seed of the learner's own check cell.
+    """
+
+    name: str
+    hint: str
+    cases: Callable[[int], Any]
+    probe: Callable[[Callable[..., Any], Any], Any]
+    judge: Callable[[Any, Any], str]
+    seed: int = 0
+
+    def test(self, fn: Callable[..., Any], seed: int | None = None) -> str:
+        """Probe and judge ``fn`` on the cases of ``seed`` (default: :attr:`seed`), in this
+        process; the success message, or :class:`Mismatch`."""
+        inputs = plain(self.cases(self.seed if seed is None else seed))
+        return self.judge(inputs, plain(self.probe(fn, plain(inputs))))  # the probe gets a copy
+
+    def __call__(self, fn: Any) -> CheckResult:
+        """The learner's check: print the verdict line, return a :class:`CheckResult`."""
+        return run_check(self.name, fn, self.test, self.hint)

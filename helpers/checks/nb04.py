@@ -14,7 +14,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from ..data import make_intercept_slope_data
-from . import CheckResult, Mismatch, expect_number, expect_pair, run_check
+from . import CheckResult, Exercise, Mismatch, as_number, expect_number, expect_pair, run_check
 
 __all__ = ["check_weighted_epoch_loss", "check_standardise", "check_evaluate"]
 
@@ -39,29 +39,44 @@ def _plain_mean_mistake(got: Any, losses: list[float], expected: float) -> bool:
     )
 
 
-def check_weighted_epoch_loss(weighted_epoch_loss: Callable[..., Any]) -> CheckResult:
-    """Exercise 1: ``weighted_epoch_loss(batch_losses, batch_sizes) -> float``."""
+def _weighted_cases(seed: int) -> list[dict[str, list]]:
+    """Batch losses and sizes: two fixed cases that tell the plain mean apart, then random ones."""
+    rng = np.random.default_rng(seed)
+    cases = [([0.5, 0.5, 0.5], [16, 16, 8]), ([1.0, 1.0, 4.0], [16, 16, 8])]
+    for n_batches in (2, 1, 5):
+        sizes = rng.integers(1, 33, size=n_batches).tolist()
+        cases.append((np.round(rng.uniform(0.05, 5.0, n_batches), 3).tolist(), sizes))
+    return [{"losses": losses, "sizes": sizes} for losses, sizes in cases]
 
-    def test(fn: Callable[..., Any]) -> str:
-        cases = [
-            ([0.5, 0.5, 0.5], [16, 16, 8]),  # equal losses: any weighting gives 0.5
-            ([1.0, 1.0, 4.0], [16, 16, 8]),  # a small last batch with a large loss
-            ([2.0, 3.0], [1, 3]),
-            ([0.25], [7]),
-        ]
-        for losses, sizes in cases:
-            expected = float(np.dot(losses, sizes) / np.sum(sizes))
-            got = fn(list(losses), list(sizes))
-            if _plain_mean_mistake(got, losses, expected):
-                raise Mismatch(
-                    f"for losses {losses} and sizes {sizes} you returned {float(got):.6g}, the "
-                    f"plain mean of the batch means; expected {expected:.6g}.",
-                    hint=_PLAIN_MEAN_HINT,
-                )
-            expect_number(got, expected, f"the epoch loss for losses {losses} and sizes {sizes}")
-        return "every sample counts once, however the epoch was cut into batches."
 
-    return run_check("Exercise 1 (weighted_epoch_loss)", weighted_epoch_loss, test, _WEIGHTED_HINT)
+def _weighted_probe(fn: Callable[..., Any], cases: list[dict[str, list]]) -> list[Any]:
+    """The learner's epoch loss for each case, as a number (None if they returned None)."""
+    return [as_number(fn(list(c["losses"]), list(c["sizes"])), "the epoch loss") for c in cases]
+
+
+def _weighted_judge(cases: list[dict[str, list]], got: list[float]) -> str:
+    for case, value in zip(cases, got, strict=True):
+        losses, sizes = case["losses"], case["sizes"]
+        expected = float(np.dot(losses, sizes) / np.sum(sizes))
+        if _plain_mean_mistake(value, losses, expected):
+            raise Mismatch(
+                f"for losses {losses} and sizes {sizes} you returned {value:.6g}, the plain "
+                f"mean of the batch means; expected {expected:.6g}.",
+                hint=_PLAIN_MEAN_HINT,
+            )
+        expect_number(value, expected, f"the epoch loss for losses {losses} and sizes {sizes}")
+    return "every sample counts once, however the epoch was cut into batches."
+
+
+#: Exercise 1: ``weighted_epoch_loss(batch_losses, batch_sizes) -> float``.
+check_weighted_epoch_loss = Exercise(
+    "Exercise 1 (weighted_epoch_loss)",
+    _WEIGHTED_HINT,
+    cases=_weighted_cases,
+    probe=_weighted_probe,
+    judge=_weighted_judge,
+    seed=4,
+)
 
 
 # ------------------------------------------------------------------ exercise 2
