@@ -13,7 +13,7 @@ from notebook_files import ROOT
 from solution_lines import hints_hold_no_solution_line
 
 from helpers.checks import plain
-from helpers.checks.nb05 import check_make_checkpoint, check_shuffled_batches
+from helpers.checks.nb05 import check_batch_to, check_make_checkpoint, check_shuffled_batches
 
 NOTEBOOK = ROOT / "notebooks" / "05_devices_and_checkpoints.ipynb"
 SEEDS = [0, 1, 2, 17, 2024]
@@ -234,4 +234,100 @@ MISTAKES = [
 
 def test_no_hint_holds_a_line_of_a_solution(capsys):
     outputs = [verdict(check, fn, capsys)[1] for check, fn in MISTAKES]
+    hints_hold_no_solution_line(NOTEBOOK, outputs)
+
+
+# --------------------------------------------------------------------------- exercise 3
+EX3 = "Exercise 3 (batch_to)"
+
+
+def batch_to_right(batch, device):
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device)
+    if isinstance(batch, dict):
+        return {k: batch_to_right(v, device) for k, v in batch.items()}
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(batch_to_right(v, device) for v in batch)
+    return batch
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_batch_to_right_answer_passes_for_every_seed(seed):
+    assert "every tensor moved" in check_batch_to.test(batch_to_right, seed=seed)
+
+
+def test_batch_to_cases_depend_on_the_seed():
+    assert repr(plain(check_batch_to.cases(1))) != repr(plain(check_batch_to.cases(2)))
+
+
+def top_level_only(batch, device):
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device)
+    if isinstance(batch, dict):
+        return {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
+    return type(batch)(v.to(device) for v in batch)
+
+
+def moves_strings_too(batch, device):
+    if isinstance(batch, dict):
+        return {k: v.to(device) for k, v in batch.items()}
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device)
+    return type(batch)(v.to(device) for v in batch)
+
+
+def tuples_become_lists(batch, device):
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device)
+    if isinstance(batch, dict):
+        return {k: tuples_become_lists(v, device) for k, v in batch.items()}
+    if isinstance(batch, (list, tuple)):
+        return [tuples_become_lists(v, device) for v in batch]
+    return batch
+
+
+def drops_strings(batch, device):
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device)
+    if isinstance(batch, dict):
+        return {k: drops_strings(v, device) for k, v in batch.items() if not isinstance(v, str)}
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(drops_strings(v, device) for v in batch)
+    return batch
+
+
+def stringifies(batch, device):
+    if isinstance(batch, (str, int)):
+        return str(batch) + "!"
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device)
+    if isinstance(batch, dict):
+        return {k: stringifies(v, device) for k, v in batch.items()}
+    return type(batch)(stringifies(v, device) for v in batch)
+
+
+def stays_put(batch, device):
+    return batch_to_right(batch, "cpu")
+
+
+@pytest.mark.parametrize(
+    ("fn", "problem", "hint"),
+    [
+        (top_level_only, "the tensor at ['extra']['mask'] is still on cpu", "however deep"),
+        (moves_strings_too, "called .to() on something that is not a tensor", "only tensors"),
+        (tuples_become_lists, "was a tuple and came back as a list", "keep the batch's shape"),
+        (drops_strings, "has keys ['x', 'y'], expected ['x', 'y', 'id']", "move what is a tensor"),
+        (stringifies, "should stay as it is", "only tensors live on a device"),
+        (stays_put, "the tensor at the batch itself is still on cpu", "move what is a tensor"),
+    ],
+)
+def test_batch_to_mistakes_get_aimed_hints(capsys, fn, problem, hint):
+    fails_with(check_batch_to, fn, capsys, EX3, problem, hint)
+
+
+def test_batch_to_hints_hold_no_solution_line(capsys):
+    outputs = [
+        verdict(check_batch_to, fn, capsys)[1]
+        for fn in (top_level_only, moves_strings_too, tuples_become_lists, stringifies)
+    ]
     hints_hold_no_solution_line(NOTEBOOK, outputs)
