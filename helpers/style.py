@@ -15,10 +15,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
+from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator, NullFormatter
 
 from .validation import describe
@@ -72,11 +74,11 @@ def series_style(i: int, *, points: int = 0, lines: bool = True) -> dict[str, An
 
 
 def readable(ax: Axes) -> Axes:
-    """Tick labels of ``ax`` at ``FONT_PT`` or more, and its legend (if any) too."""
-    for axis in (ax.xaxis, ax.yaxis):
-        for tick_label in axis.get_ticklabels(which="both"):
-            tick_label.set_fontsize(max(FONT_PT, tick_label.get_fontsize()))
-    ax.tick_params(which="both", labelsize=FONT_PT)
+    """Tick labels of ``ax`` at ``FONT_PT`` or more (larger where the style asks for more), and
+    its legend (if any) too."""
+    for name, axis in (("xtick", ax.xaxis), ("ytick", ax.yaxis)):
+        size = FontProperties(size=mpl.rcParams[f"{name}.labelsize"]).get_size_in_points()
+        axis.set_tick_params(which="both", labelsize=max(FONT_PT, size))
     legend = ax.get_legend()
     if legend is not None:
         for text in legend.get_texts():

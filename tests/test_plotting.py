@@ -271,3 +271,12 @@ def test_series_style_and_log_label():
     assert log_label("RMSE (g)") == "RMSE (g, log scale)"
     assert log_label("loss") == "loss (log scale)"
     assert log_label("RMSE (g), log scale") == "RMSE (g), log scale"
+
+
+def test_text_is_never_made_smaller_than_the_style_asks():
+    with matplotlib.rc_context({"xtick.labelsize": 14, "ytick.labelsize": 6}):
+        ax = helpers.plot_losses(CURVES)
+        ax.figure.canvas.draw()
+        assert {t.get_fontsize() for t in ax.get_xticklabels()} == {14}
+        assert min(t.get_fontsize() for t in ax.get_yticklabels()) == 10
+    plt.close(ax.figure)
