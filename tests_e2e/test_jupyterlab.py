@@ -389,18 +389,31 @@ def move_lr_slider(page: Any, name: str, cell_index: int, shots: Path) -> None:
             f"{name}: learning rate moved {before_lr} -> {after_lr} but the plot was not "
             f"redrawn within {REDRAW_TIMEOUT_S} s ({exc.__class__.__name__})"
         )
-    # Each key press committed a value, so redraws may still be queued: wait for the last one.
-    page.wait_for_function(
-        """([cell, state]) => {
-             const src = cell.querySelector('.jp-RenderedImage img').src;
-             const now = Date.now();
-             if (src !== state.src) { state.src = src; state.since = now; }
-             return now - state.since > 1500;
-           }""",
-        arg=[cell.element_handle(), {"src": "", "since": 0}],
-        timeout=REDRAW_TIMEOUT_S * 1000,
-        polling=250,
-    )
+    # Each key press committed a value, so redraws may still be queued: wait for the last one,
+    # the figure whose words (its text/plain, for readers without the image) name the learning
+    # rate the slider shows (both written with 3 significant digits), and for its image.
+    try:
+        page.wait_for_function(
+            """([index, lr]) => {
+                 const cell = window.jupyterapp.shell.currentWidget.content.widgets[index];
+                 const outputs = cell.model.outputs.toJSON();
+                 const words = outputs.map((o) => [].concat((o.data || {})['text/plain'] || [])
+                                                     .join(''));
+                 const img = cell.node.querySelector('.jp-RenderedImage img');
+                 const drawn = words.map((w) => /learning rate (\\S+) for/.exec(w))
+                                    .filter((m) => m).map((m) => parseFloat(m[1]));
+                 return drawn.some((v) => Math.abs(v - parseFloat(lr)) <= 1e-9 * Math.abs(v))
+                        && !!img && img.complete && img.naturalWidth > 0;
+               }""",
+            arg=[cell_index, after_lr],
+            timeout=REDRAW_TIMEOUT_S * 1000,
+            polling=250,
+        )
+    except Exception as exc:  # playwright's TimeoutError
+        pytest.fail(
+            f"{name}: the slider reads {after_lr} but no figure described as drawn for "
+            f"'learning rate {after_lr}' within {REDRAW_TIMEOUT_S} s ({exc.__class__.__name__})"
+        )
     stem = Path(name).stem
     cell.screenshot(path=str(shots / f"{stem}_playground.png"))
 
