@@ -53,7 +53,6 @@ html_baseurl = SITE_URL
 templates_path = ["_templates"]
 html_static_path = ["static"]
 html_css_files = ["course.css"]
-html_js_files = ["course.js"]
 # pydata-sphinx-theme reads the colour mode from the context: "" logs a console error.
 html_context = {"default_mode": "auto"}
 html_copy_source = True
