@@ -271,9 +271,7 @@ def test_layout_holds_at_390_px(visits: dict, path: str) -> None:
 @_pages()
 def test_no_serious_accessibility_violation(visits: dict, path: str) -> None:
     for label in ("desktop", "phone"):
-        bad = [
-            v for v in visits[(path, label)]["axe"] if v["impact"] in ("serious", "critical")
-        ]
+        bad = [v for v in visits[(path, label)]["axe"] if v["impact"] in ("serious", "critical")]
         assert not bad, f"{path} ({label}): axe-core found {json.dumps(bad, indent=1)}"
 
 

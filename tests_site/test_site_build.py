@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import re
-from html import escape as html_escape
 import subprocess
 import sys
+from html import escape as html_escape
 from pathlib import Path
 
 import pytest
@@ -72,7 +72,9 @@ def test_figure_takes_its_alt_text_from_the_cell(built_page: tuple[str, str]) ->
 
 def test_hide_output_is_collapsed(built_page: tuple[str, str]) -> None:
     html, first_line = built_page
-    cell = re.search(r'<div class="cell tag_hide-output docutils container">(.*?)</details>', html, re.S)
+    cell = re.search(
+        r'<div class="cell tag_hide-output docutils container">(.*?)</details>', html, re.S
+    )
     assert cell, "no cell tagged hide-output on the page"
     block = cell.group(1)
     assert re.search(r'<details class="[^"]*\bhide\b[^"]*">', block), block[:500]
