@@ -2,8 +2,8 @@
 
 `make site-test` builds the site (`make site`), serves site/_build/html on 127.0.0.1 and opens
 every page with every request to another host blocked (and counted as a failure). Each page
-is loaded once at 1280 px and once at 390 px (a phone); the tests below then check what it
-showed:
+is loaded once, seen at 1280 px, then narrowed to 390 px (a phone); the tests below then
+check what it showed:
 - no console error, no request to another host, nothing from the site itself missing;
 - every formula typeset by MathJax (no raw `$...$`, `\\(`, `\\frac` left in the text);
 - every image loaded, with alt text that says something (not empty, not the file's name);
@@ -116,13 +116,17 @@ def _wait_for_maths(page: Any) -> None:
         page.evaluate("() => MathJax.startup.promise")
 
 
-def _visit(browser: Any, base: str, path: str, viewport: dict, shot: Path) -> dict:
-    """Open one page with other hosts blocked; return what it showed and what went wrong."""
+def _visit(browser: Any, base: str, path: str, shots: dict[str, Path]) -> dict[str, dict]:
+    """Open one page with other hosts blocked, at 1280 px, then narrowed to 390 px.
+
+    Returns {"desktop": facts, "phone": facts}: what it showed at each width, and what went
+    wrong (console errors, requests to other hosts, files missing) over the whole visit.
+    """
     own = urlsplit(base).netloc
     foreign: list[str] = []
     missing: list[str] = []
     errors: list[str] = []
-    context = browser.new_context(viewport=viewport, device_scale_factor=1)
+    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1)
 
     def route(request_route: Any) -> None:
         url = request_route.request.url
@@ -141,14 +145,20 @@ def _visit(browser: Any, base: str, path: str, viewport: dict, shot: Path) -> di
         "response",
         lambda r: missing.append(f"{r.status} {r.url}") if r.status >= 400 else None,
     )
+    seen = {}
     try:
         page.goto(f"{base}/{path}", wait_until="load")
         _wait_for_maths(page)
-        facts = page.evaluate(JS_FACTS)
         page.add_script_tag(path=str(AXE))
-        facts["axe"] = page.evaluate(JS_AXE, viewport == PHONE)
-        # The first screen of every page; the landing page whole.
-        page.screenshot(path=str(shot), full_page=path == "index.html")
+        for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            page.set_viewport_size(viewport)
+            page.evaluate("() => new Promise((done) => requestAnimationFrame(() => done()))")
+            facts = page.evaluate(JS_FACTS)
+            facts["axe"] = page.evaluate(JS_AXE, label == "phone")
+            # The first screen of every page; the landing page whole.
+            page.screenshot(path=str(shots[label]), full_page=path == "index.html")
+            seen[label] = facts
+        facts = seen["desktop"]
         if facts["download"]:
             facts["downloaded"] = {
                 href: page.request.get(f"{base}/{Path(path).parent / href}".replace("/./", "/"))
@@ -159,19 +169,20 @@ def _visit(browser: Any, base: str, path: str, viewport: dict, shot: Path) -> di
             }
     finally:
         context.close()
-    facts.update(foreign=foreign, missing=missing, errors=errors)
-    return facts
+    for facts in seen.values():
+        facts.update(foreign=foreign, missing=missing, errors=errors)
+    return seen
 
 
 @pytest.fixture(scope="module")
 def visits(browser: Any, site_url: str, screenshot_dir: Path) -> dict[tuple[str, str], dict]:
-    """Every page at both widths, loaded once: (path, "desktop"/"phone") -> facts."""
+    """Every page, loaded once and seen at both widths: (path, "desktop"/"phone") -> facts."""
     out = {}
     for path in PAGES:
         name = path.removesuffix(".html").replace("/", "_")
-        for label, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-            shot = screenshot_dir / f"{name}-{label}.png"
-            out[(path, label)] = _visit(browser, site_url, path, viewport, shot)
+        shots = {label: screenshot_dir / f"{name}-{label}.png" for label in ("desktop", "phone")}
+        for label, facts in _visit(browser, site_url, path, shots).items():
+            out[(path, label)] = facts
     return out
 
 
@@ -181,11 +192,10 @@ def _pages() -> Any:
 
 @_pages()
 def test_loads_offline_without_errors(visits: dict, path: str) -> None:
-    for label in ("desktop", "phone"):
-        facts = visits[(path, label)]
-        assert not facts["foreign"], f"{path} ({label}) asked another host: {facts['foreign']}"
-        assert not facts["missing"], f"{path} ({label}): not found on the site: {facts['missing']}"
-        assert not facts["errors"], f"{path} ({label}): console errors: {facts['errors']}"
+    facts = visits[(path, "desktop")]  # the lists cover the whole visit, at both widths
+    assert not facts["foreign"], f"{path} asked another host: {facts['foreign']}"
+    assert not facts["missing"], f"{path}: not found on the site: {facts['missing']}"
+    assert not facts["errors"], f"{path}: console errors: {facts['errors']}"
 
 
 @_pages()
