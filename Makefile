@@ -25,7 +25,7 @@ NBVAL_OPTS := --nbval-current-env --nbval-cell-timeout=300 -p no:cacheprovider -
 SANITIZE   := --nbval-sanitize-with notebooks/sanitize.cfg
 NBVAL_RUN   = $(BIN)/python -m pytest --nbval $(SANITIZE) $(NBVAL_OPTS) notebooks/
 
-.PHONY: setup setup-test lab test check lint format unit nbval nbval-native nbval-default nbval-avx2 \
+.PHONY: setup setup-test lab test test-main venvs-313 check lint format unit nbval nbval-native nbval-default nbval-avx2 \
         compat compat-unit compat-nbval compat-student future future-unit future-nbval \
         future-upgrade e2e notebooks bench clean
 
@@ -76,11 +76,21 @@ python3.13:
 lab: setup
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
-test: lint unit nbval compat future e2e
+# Every leg. The two Python 3.13 venvs (about 3 GB of downloads each on a first run) are
+# installed while lint, unit and nbval run; then compat and future run side by side (both
+# spend much of their time waiting for kernels and processes to start), then the browser.
+test:
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-main venvs-313
+	$(MAKE) --no-print-directory -j2 --output-sync=target compat future
+	$(MAKE) --no-print-directory e2e
+test-main: setup-test
+	$(MAKE) --no-print-directory lint unit nbval
+venvs-313: $(COMPAT)/.installed $(FUTURE)/.installed
 
 # The quick loop for contributors (a few minutes): lint, the unit tests, and the strict nbval
 # leg of this machine's own kernels, offline and under the memory ceiling.
-check: lint unit nbval-native
+check: lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target unit nbval-native
 
 lint: setup-test
 	$(BIN)/ruff check .
@@ -127,7 +137,7 @@ compat: $(COMPAT)/.installed
 	$(MAKE) --no-print-directory -j3 --output-sync=target compat-unit compat-nbval compat-student
 	$(COMPAT)/bin/python tests/graph_runs.py --runs 20
 compat-unit: $(COMPAT)/.installed
-	OFFLINE_PEAK_MB=$(CUDA_PEAK_MB) $(COMPAT)/bin/python -m pytest -p no:cacheprovider -q tests
+	OFFLINE_PEAK_MB=$(CUDA_PEAK_MB) $(COMPAT)/bin/python -m pytest -p no:cacheprovider -q --durations=8 tests
 compat-nbval: $(COMPAT)/.installed
 	$(COMPAT)/bin/python -m pytest --nbval $(SANITIZE) $(NBVAL_OPTS) notebooks/
 compat-student: $(COMPAT)/.installed
@@ -147,7 +157,7 @@ future: $(FUTURE)/.installed
 	$(MAKE) --no-print-directory -j2 --output-sync=target future-unit future-nbval
 	$(FUTURE)/bin/python tests/graph_runs.py --runs 20 || $(FUTURE_FAIL)
 future-unit: $(FUTURE)/.installed
-	OFFLINE_PEAK_MB=$(CUDA_PEAK_MB) $(FUTURE)/bin/python -m pytest -p no:cacheprovider -q tests || $(FUTURE_FAIL)
+	OFFLINE_PEAK_MB=$(CUDA_PEAK_MB) $(FUTURE)/bin/python -m pytest -p no:cacheprovider -q --durations=8 tests || $(FUTURE_FAIL)
 future-nbval: $(FUTURE)/.installed
 	$(FUTURE)/bin/python -m pytest --nbval-lax $(NBVAL_OPTS) notebooks/ || $(FUTURE_FAIL)
 
