@@ -61,7 +61,7 @@ __all__ = [
     "write_csv",
 ]
 
-TITLE = re.compile(r"\A\s*# (\d\d) · ")
+TITLE = re.compile(r"^# (\d\d) · ", re.M)
 LONE_NN = re.compile(r"(?<!\d)(\d\d)(?!\d)")
 STUB_HEAD = re.compile(r"\A# Exercise (\d+)\s*$", re.M)
 DEFINES = re.compile(r"^def (\w+)\(", re.M)
@@ -159,7 +159,7 @@ def identify(
     refs = {r.name[:2]: r for r in sorted(reference_dir.glob("[0-9][0-9]_*.ipynb"))}
     titled = None
     if nb is not None and nb.cells and isinstance(nb.cells[0].get("source"), str):
-        match = TITLE.match(nb.cells[0].source)
+        match = TITLE.search(nb.cells[0].source)
         titled = match.group(1) if match and match.group(1) in refs else None
     by_stem = [nn for nn, r in refs.items() if r.stem in path.stem]
     lone = {nn for nn in LONE_NN.findall(path.stem) if nn in refs}

@@ -122,8 +122,8 @@ def drive(namespace: dict, function: str, module: str, check: str, inputs: str, 
         return write("stub")
     if not callable(fn):
         return write("mismatch", f"`{function}` is a {type(fn).__name__}, not a function.")
-    exercise = getattr(importlib.import_module(module), check)
-    try:
+    try:  # a fresh copy of the check's module: what the learner rebound in it is gone
+        exercise = getattr(importlib.reload(importlib.import_module(module)), check)
         outputs = plain(exercise.probe(fn, load(inputs)))
     except Mismatch as exc:
         return write("mismatch", str(exc))
