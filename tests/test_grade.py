@@ -23,12 +23,14 @@ from grade_kit import (
     expected_passed,
     expected_text,
     grade_folder,
+    judgeable,
     slim_student,
     submission,
 )
 from notebook_files import ROOT
 
 from helpers.classroom import grade as grader
+from helpers.classroom import judging
 
 LOOP_LIMIT = 20  # seconds per cell: the slim notebook's slowest cell (importing torch) is ~5 s
 
@@ -85,9 +87,19 @@ def test_an_endless_loop_is_stopped_and_a_renamed_stub_named(graded):
     lines = exercise_lines(blocks["dave_04.ipynb"])
     assert blocks["dave_04.ipynb"][-1] == f"score: 0/{M}"
     assert expected_text(0, f"stopped after {LOOP_LIMIT} s") in lines[0]
-    if lines[-1] != expected_text(M - 1, "x"):  # judged: the message names the new function
+    if judgeable(M - 1):  # judged: the message names the function the cell defines now
         assert f"no cell defines `{EXERCISES[-1].function}`" in lines[-1]
         assert "defines `my_evaluate` now" in lines[-1]
+
+
+def test_a_renamed_stub_is_named_as_it_is_now():
+    nb = submission({0: "def my_loss(batch_losses, batch_sizes):\n    return 0.0\n"})
+    first = EXERCISES[0]
+    planned = judging.Planned(1, first.function, first.check, "", first.check_name, None)
+    why = judging.missing(nb, planned, {})
+    assert why == (
+        f"no cell defines `{first.function}`: exercise 1's cell defines `my_loss` now (renamed?)"
+    )
 
 
 def test_not_a_notebook_still_gets_its_lines(graded):
@@ -195,7 +207,7 @@ def test_another_notebook_does_not_look_like_this_one(tmp_path):
 def test_a_forged_worker_result_is_refused_not_a_crash(tmp_path, forged):
     (tmp_path / "result.json").write_text(forged, encoding="utf-8")
     (tmp_path / "worker.err").write_text("", encoding="utf-8")
-    result = grader._read_result(tmp_path)
+    result = grader.read_result(tmp_path)
     assert "the grader's worker failed" in result["error"]
     assert result["notes"] == [] and result["probes"] == {}
 
