@@ -24,7 +24,7 @@ from helpers.classroom.sandbox import MARKER, sandbox_mode
 FN = "weighted_epoch_loss"
 STUB = f"def {FN}(batch_losses, batch_sizes):\n    ...\n"
 SANDBOXED = sandbox_mode() == "bwrap"
-LIMIT = 20  # seconds per cell in this run
+LIMIT = 30  # seconds per cell in this run (a loaded machine needs slack)
 
 # ------------------------------------------------------------------ the cheats (cell sources)
 FORGED_PRINTS = """
