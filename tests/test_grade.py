@@ -32,9 +32,8 @@ from notebook_files import ROOT
 from helpers.classroom import grade as grader
 from helpers.classroom import judging
 
-LOOP_LIMIT = (
-    30  # seconds per cell: the slowest cell (importing torch) takes ~5 s, far more when busy
-)
+# Seconds per cell: the slowest cell (importing torch) takes ~5 s, far more on a busy machine.
+LOOP_LIMIT = 30
 
 
 @pytest.fixture(scope="module")
