@@ -197,7 +197,7 @@ def test_only_the_graders_lines_are_printed(graded):
 def test_a_bad_cell_costs_only_its_own_exercise_and_is_named(graded):
     blocks, _, _, _ = graded
     assert any("ignored its interrupt" in line for line in blocks["swallow_04.ipynb"])
-    assert any("kernel died" in line for line in blocks["exit_04.ipynb"])
+    assert any("killed its kernel" in line for line in blocks["exit_04.ipynb"])
     assert any("MemoryError" in line for line in blocks["memory_04.ipynb"])
 
 

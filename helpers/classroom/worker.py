@@ -131,7 +131,9 @@ class Kernel:
         start, interrupted = time.monotonic(), None
         while True:
             if self.proc.poll() is not None:
-                return Outcome("dead", "its kernel died: out of memory, or the code called exit()?")
+                return Outcome(
+                    "dead", "killed its kernel: out of memory, or the code called exit()?"
+                )
             try:
                 reply = client.get_shell_msg(timeout=0.2)
             except queue.Empty:
@@ -214,8 +216,9 @@ def run_job(job: dict) -> dict:
             todo = _one_kernel(kernel, nb, job, deadline, notes, errors, fatal, probes, todo)
         finally:
             kernel.close()
+    why = "the notebook's time is up" if time.monotonic() > deadline else "too many kernels died"
     for ex in todo:
-        probes.setdefault(str(ex["number"]), "was not probed: the notebook's time is up")
+        probes.setdefault(str(ex["number"]), f"was not probed: {why}")
     return {"notes": notes, "errors": {str(k): v for k, v in errors.items()}, "probes": probes}
 
 
