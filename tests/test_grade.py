@@ -93,6 +93,19 @@ def test_an_endless_loop_is_stopped_and_a_renamed_stub_named(graded):
         assert "defines `my_evaluate` now" in lines[-1]
 
 
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("the epoch loss for losses [0.5] and sizes [16] is 0, expected 0.5.", "is 0."),
+        ("you returned 1.3, the plain mean; expected 1.6.\n   Hint: x", "the plain mean."),
+        ("z has shape (3,), expected (3, 1). Reshape.", "z has shape (3,). Reshape."),
+    ],
+)
+def test_teacher_messages_keep_the_problem_not_the_expected_value(message, shown):
+    assert judging.problem(message).endswith(shown)
+    assert "expected" not in judging.problem(message)
+
+
 def test_a_renamed_stub_is_named_as_it_is_now():
     nb = submission({0: "def my_loss(batch_losses, batch_sizes):\n    return 0.0\n"})
     first = EXERCISES[0]

@@ -24,7 +24,16 @@ from .student import find_exercises, untagged_problems
 from .submissions import DEFINES, STUB_HEAD, Verdict, _first_line, _short, check_imports
 from .worker import PROGRESS
 
-__all__ = ["NOT_JUDGEABLE", "Planned", "judge", "looks_like", "missing", "plan", "read_result"]
+__all__ = [
+    "NOT_JUDGEABLE",
+    "Planned",
+    "judge",
+    "looks_like",
+    "missing",
+    "plan",
+    "problem",
+    "read_result",
+]
 
 MAX_RESULT_BYTES = 1 << 20
 
@@ -115,6 +124,16 @@ def _read_status(out: Path) -> tuple[str, str]:
     return status, message
 
 
+EXPECTED = re.compile(r"[,;]? expected .*?(?=\.(?:\s|$)|$)")
+
+
+def problem(message: str) -> str:
+    """The problem a check reported, for the teacher: its first line, without the expected
+    value (``"... is 0, expected 0.5."`` -> ``"... is 0."``): a message never hands out an
+    answer, not even for a fixed input."""
+    return _short(EXPECTED.sub("", _first_line(message)), 300)
+
+
 def _verdict(p: Planned, passed: bool, text: str) -> Verdict:
     return Verdict(p.number, p.function, passed, text)
 
@@ -131,7 +150,7 @@ def judge(p: Planned, nb: nbformat.NotebookNode, work: Path, result: dict) -> Ve
     if status == "undefined":
         return _verdict(p, False, f"❌ not graded: {missing(nb, p, result['errors'])}")
     if status in ("mismatch", "raised"):
-        return _verdict(p, False, f"❌ not yet: {_short(_first_line(message), 300)}")
+        return _verdict(p, False, f"❌ not yet: {problem(message)}")
     if status == "outputs":
         return _judge_outputs(p, work)
     probe = result["probes"].get(str(p.number))
@@ -149,7 +168,7 @@ def _judge_outputs(p: Planned, work: Path) -> Verdict:
     try:
         p.exercise.judge(p.inputs, outputs)
     except Mismatch as exc:
-        return _verdict(p, False, f"❌ not yet: {_short(_first_line(str(exc)), 300)}")
+        return _verdict(p, False, f"❌ not yet: {problem(str(exc))}")
     except Exception as exc:  # noqa: BLE001  (outputs of the wrong form: a wrong answer)
         why = f"{type(exc).__name__}: {_short(str(exc), 120)}"
         return _verdict(p, False, f"❌ not yet: its answers do not fit the question ({why})")
