@@ -177,6 +177,7 @@ def _run_worker(job: dict, ctl: Path) -> dict:
     limit = int(job["notebook_timeout"]) + int(job["startup_timeout"]) + MAX_KERNELS * GRACE + 30
     env = dict(os.environ)
     env.pop("MPLBACKEND", None)  # the kernel's environment is the sandbox's, not ours
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # nothing of ours writes into helpers/ while it runs
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     cmd = [sys.executable, "-m", "helpers.classroom.worker", str(ctl / "job.json")]
     cmd.append(str(ctl / "result.json"))
@@ -222,12 +223,15 @@ def grade(paths: list[Path], *, jobs: int = 1, **options: Any) -> Iterator[Repor
         yield from pool.map(lambda p: _safe_grade(p, options), paths)
 
 
-def sandbox_line(mode: str) -> str:
+def sandbox_line(mode: str, wanted: str = "auto") -> str:
     """The line the grader prints first: how the kernels are isolated."""
     if mode == "bwrap":
         return "sandbox: bubblewrap (each kernel sees only its own copy, no network, 2 GB)"
+    why = (
+        "--sandbox none" if wanted == "none" else "bubblewrap not found: apt-get install bubblewrap"
+    )
     return (
-        "warning: NO SANDBOX (bubblewrap not found: apt-get install bubblewrap). The learners' "
+        f"warning: NO SANDBOX ({why}). The learners' "
         "code runs as you, can read your files and the other submissions; helpers/ is hashed "
         "before and after each notebook."
     )
@@ -257,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(sandbox_line(mode), flush=True)
+    print(sandbox_line(mode, args.sandbox), flush=True)
     options = {
         "reference_dir": Path(args.reference),
         "timeout": args.timeout,
