@@ -197,7 +197,7 @@ notebooks: setup
 	    notebooks/[0-9]*.ipynb
 
 # The classroom edition: student/NN_*.ipynb from notebooks/, solutions removed and check
-# outputs cleared, driven by the cells' tags (helpers/classroom.py). Commit student/ after it.
+# outputs cleared, driven by the cells' tags (helpers/classroom/student.py). Commit student/ after it.
 .PHONY: student
 student: setup
 	$(BIN)/python -m helpers.classroom
