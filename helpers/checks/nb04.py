@@ -77,30 +77,27 @@ def _sample(dataset: Any, i: int) -> dict[str, Any]:
         return {"error": f"returned a pair that does not hold numbers ({exc})"}
 
 
+def _closed_over(cls: type) -> list[Any]:
+    """The values that the class's ``__init__``, ``__len__`` and ``__getitem__`` close over."""
+    values = []
+    for name in ("__getitem__", "__len__", "__init__"):
+        for cell in getattr(getattr(cls, name, None), "__closure__", None) or ():
+            try:
+                values.append(cell.cell_contents)
+            except ValueError:  # an empty cell
+                pass
+    return values
+
+
 def _stored_numbers(dataset: Any) -> int:
     """How many numbers the dataset keeps in tensors and arrays: those in its attributes (and
     in lists, tuples and dicts there, one level deep), and those its class's methods close over."""
     found: dict[int, Any] = {}
-
-    def keep(value: Any, depth: int = 0) -> None:
-        if hasattr(value, "shape") and hasattr(value, "dtype"):
-            found[id(value)] = value
-        elif depth == 0 and isinstance(value, (list, tuple)):
-            for item in value:
-                keep(item, 1)
-        elif depth == 0 and isinstance(value, dict):
-            for item in value.values():
-                keep(item, 1)
-
-    for value in getattr(dataset, "__dict__", {}).values():
-        keep(value)
-    for name in ("__getitem__", "__len__", "__init__"):
-        method = getattr(type(dataset), name, None)
-        for cell in getattr(method, "__closure__", None) or ():
-            try:
-                keep(cell.cell_contents)
-            except ValueError:  # an empty cell
-                pass
+    for value in [*getattr(dataset, "__dict__", {}).values(), *_closed_over(type(dataset))]:
+        items = value.values() if isinstance(value, dict) else value
+        for item in items if isinstance(value, (list, tuple, dict)) else [value]:
+            if hasattr(item, "shape") and hasattr(item, "dtype"):
+                found[id(item)] = item
     return int(sum(int(np.prod(value.shape)) for value in found.values()))
 
 
