@@ -91,9 +91,46 @@ class Triple(Windows):
         return (*super().__getitem__(i), i)
 
 
+class WindowsBuiltInAdvance(Windows):
+    def __init__(self, series, k):
+        super().__init__(series, k)
+        self.windows = [series[i : i + k] for i in range(len(series) - k)]
+
+    def __getitem__(self, i):
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        return self.windows[i], self.series[i % len(self) + self.k :][:1]
+
+
+def all_windows_in_a_tensor_dataset(series, k):
+    windows = torch.stack([series[i : i + k] for i in range(len(series) - k)])
+    return torch.utils.data.TensorDataset(windows, series[k:].view(-1, 1))
+
+
+def windows_in_a_closure(series, k):
+    class Lazy(Dataset):
+        def __len__(self):
+            return len(series) - k
+
+        def __getitem__(self, i):
+            if not -len(self) <= i < len(self):
+                raise IndexError(i)
+            i = i % len(self)
+            return series[i : i + k], series[i + k : i + k + 1]
+
+    return Lazy()
+
+
+class WindowsOfACopy(Windows):
+    def __init__(self, series, k):
+        super().__init__(series.clone(), k)
+        self.original = series
+
+
+@pytest.mark.parametrize("fn", [Windows, windows_in_a_closure, WindowsOfACopy])
 @pytest.mark.parametrize("seed", SEEDS)
-def test_window_dataset_solution_passes_for_fresh_cases(seed):
-    assert check_window_dataset.test(Windows, seed=seed).startswith("the right number")
+def test_window_dataset_solution_passes_for_fresh_cases(fn, seed):
+    assert check_window_dataset.test(fn, seed=seed).startswith("the right number")
 
 
 def test_window_dataset_cases_depend_on_the_seed():
@@ -115,6 +152,8 @@ def test_window_dataset_cases_depend_on_the_seed():
         (Triple, "not a pair (window, next value)", "a Dataset answers two questions"),
         (lambda series, k: [(series[i : i + k], series[i + k]) for i in range(3)], "len", "a Da"),
         (lambda series, k: 3, "return a Dataset, got int", "a Dataset answers"),
+        (all_windows_in_a_tensor_dataset, "keeps 16 numbers: it built", "inside __getitem__"),
+        (WindowsBuiltInAdvance, "keeps 19 numbers: it built", "inside __getitem__"),
     ],
 )
 def test_window_dataset_mistakes_get_aimed_hints(capsys, fn, problem, hint):
@@ -165,6 +204,13 @@ def numpy_answer(x_train, x_other):
     return (a - mu) / sd, (b - mu) / sd
 
 
+def in_place(x_train, x_other):
+    mu, sd = x_train.mean(0), x_train.std(0)
+    x_train -= mu
+    x_train /= sd
+    return x_train, (x_other - mu) / sd
+
+
 @pytest.mark.parametrize("fn", [standardise, population_std, numpy_answer])
 @pytest.mark.parametrize("seed", SEEDS)
 def test_standardise_accepts_either_standard_deviation_and_numpy_for_fresh_cases(fn, seed):
@@ -185,6 +231,7 @@ def test_standardise_cases_depend_on_the_seed():
         (lambda a, b: (a, b), "z_train is x_train unchanged", "standardising shifts each column"),
         (lambda a, b: (a - a.mean(0), b - a.mean(0)), "z_train[0] is", "compute one mean"),
         (lambda a, b: a, "return the pair (z_train, z_other)", "compute one mean"),
+        (in_place, "scaled its inputs in place", "leave the inputs as they were"),
     ],
 )
 def test_standardise_mistakes_get_aimed_hints(capsys, fn, problem, hint):

@@ -77,9 +77,33 @@ def _sample(dataset: Any, i: int) -> dict[str, Any]:
         return {"error": f"returned a pair that does not hold numbers ({exc})"}
 
 
+def _closed_over(cls: type) -> list[Any]:
+    """The values that the class's ``__init__``, ``__len__`` and ``__getitem__`` close over."""
+    values = []
+    for name in ("__getitem__", "__len__", "__init__"):
+        for cell in getattr(getattr(cls, name, None), "__closure__", None) or ():
+            try:
+                values.append(cell.cell_contents)
+            except ValueError:  # an empty cell
+                pass
+    return values
+
+
+def _stored_numbers(dataset: Any) -> int:
+    """How many numbers the dataset keeps in tensors and arrays: those in its attributes (and
+    in lists, tuples and dicts there, one level deep), and those its class's methods close over."""
+    found: dict[int, Any] = {}
+    for value in [*getattr(dataset, "__dict__", {}).values(), *_closed_over(type(dataset))]:
+        items = value.values() if isinstance(value, dict) else value
+        for item in items if isinstance(value, (list, tuple, dict)) else [value]:
+            if hasattr(item, "shape") and hasattr(item, "dtype"):
+                found[id(item)] = item
+    return int(sum(int(np.prod(value.shape)) for value in found.values()))
+
+
 def _window_probe(fn: Callable[..., Any], cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """For each case: len(dataset), every sample, dataset[-1], what indices len and -len - 1
-    do, and the shapes of a DataLoader's first batch."""
+    do, the shapes of a DataLoader's first batch, and how many numbers the dataset stores."""
     import torch
     from torch.utils.data import DataLoader
 
@@ -104,6 +128,7 @@ def _window_probe(fn: Callable[..., Any], cases: list[dict[str, Any]]) -> list[d
                 "past_end": _outcome(lambda d=dataset, n=n: d[n]),
                 "before_start": _outcome(lambda d=dataset, n=n: d[-n - 1]),
                 "batch": batch,
+                "stored": _stored_numbers(dataset),
             }
         )
     return out
@@ -181,6 +206,13 @@ def _window_judge(cases: list[dict[str, Any]], outputs: list[dict[str, Any]]) ->
                 f"a DataLoader with batch_size=4 gave {out['batch']}, expected batches of "
                 f"shapes ({rows}, {k}) and ({rows}, 1)."
             )
+        if out["stored"] > 2 * n:  # the series, or a copy of it, is all a lazy dataset needs
+            raise Mismatch(
+                f"for a series of {n} values and k = {k}, the dataset keeps {out['stored']} "
+                "numbers: it built the windows in advance.",
+                hint="keep only the series and k, and cut window i out of the series inside "
+                "__getitem__, when it is asked for.",
+            )
     return (
         "the right number of windows, each with its next value, IndexError past both ends, "
         "and batches of shape (B, k) and (B, 1)."
@@ -228,9 +260,16 @@ def _standardise_probe(fn: Callable[..., Any], cases: list[dict[str, Any]]) -> l
     out = []
     for case in cases:
         x_train, x_other = torch.tensor(case["x_train"]), torch.tensor(case["x_other"])
+        before = (x_train.clone(), x_other.clone())
         z_train, z_other = expect_pair(fn(x_train, x_other), "(z_train, z_other)")
         out.append(
-            {"z_train": as_values(z_train, "z_train"), "z_other": as_values(z_other, "z_other")}
+            {
+                "z_train": as_values(z_train, "z_train"),
+                "z_other": as_values(z_other, "z_other"),
+                "inputs_changed": not (
+                    torch.equal(x_train, before[0]) and torch.equal(x_other, before[1])
+                ),
+            }
         )
     return out
 
@@ -293,6 +332,13 @@ def _standardise_judge(cases: list[dict[str, Any]], outputs: list[dict[str, Any]
             sd = x_train.std(0, ddof=0)
         _expect_scaled(z_train, (x_train - mu) / sd, "z_train")
         _expect_scaled(z_other, (x_other - mu) / sd, "z_other")
+        if out["inputs_changed"]:
+            raise Mismatch(
+                "the scaled values are right, but x_train or x_other changed: the function "
+                "scaled its inputs in place.",
+                hint="build new tensors for z and leave the inputs as they were: the caller "
+                "still needs the raw data (for new samples, or to scale them another way).",
+            )
     return "both splits scaled with the training statistics: nothing leaks from the other split."
 
 
