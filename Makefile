@@ -110,10 +110,12 @@ compat: $(COMPAT)/.installed
 e2e: setup-test
 	$(BIN)/python -m pytest -p no:cacheprovider tests_e2e
 
-# Re-execute every notebook top to bottom in a fresh kernel and store the outputs.
+# Re-execute every notebook top to bottom in a fresh kernel and store the outputs, with the
+# widgets' saved state (metadata.widgets), so a page without a kernel can draw them as static
+# widgets (tests/test_figures.py checks every widget output's model is in it).
 notebooks: setup
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=False \
+	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=True \
 	    --ExecutePreprocessor.record_timing=False \
 	    notebooks/[0-9]*.ipynb
 
