@@ -21,7 +21,7 @@ SANITIZE   := --nbval-sanitize-with notebooks/sanitize.cfg
 NBVAL_RUN   = $(BIN)/python -m pytest --nbval $(SANITIZE) $(NBVAL_OPTS) notebooks/
 
 .PHONY: setup setup-test lab test lint format unit nbval nbval-native nbval-default nbval-avx2 \
-        compat e2e notebooks bench clean
+        compat e2e notebooks bench clean site site-test
 
 setup: $(VENV)/.installed $(VENV)/.torch-$(TORCH)
 setup-test: setup $(VENV)/.installed-test
@@ -58,7 +58,7 @@ $(COMPAT)/.installed: requirements-compat.txt pyproject.toml
 lab: setup
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
-test: lint unit nbval compat e2e
+test: lint unit nbval compat e2e site-test
 
 lint: setup-test
 	$(BIN)/ruff check .
@@ -109,6 +109,29 @@ compat: $(COMPAT)/.installed
 # with a reason where it is missing: `sudo apt-get install chromium`).
 e2e: setup-test
 	$(BIN)/python -m pytest -p no:cacheprovider tests_e2e
+
+# The course website (README.md, "Website"): site/prepare.py lays out the pages from README.md,
+# INSTRUCTORS.md and the stored notebooks (never executed), Sphinx + MyST-NB build them into
+# site/_build/html. Its tools go into .venv from requirements-site.txt (never by `make lab`);
+# MathJax and axe-core come from npm into site/node_modules (git-ignored, never vendored).
+$(VENV)/.installed-site: requirements-site.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python $(PIPQ) install -r requirements-site.txt
+	@touch $@
+
+site/node_modules/.installed: site/package.json site/package-lock.json
+	cd site && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+site: $(VENV)/.installed-site site/node_modules/.installed
+	$(BIN)/python site/prepare.py
+	$(BIN)/sphinx-build -q -E -W --keep-going -b html -c site -d site/_build/doctrees \
+	    site/_build/src site/_build/html
+
+# The built site in headless Chromium, served from 127.0.0.1 with every other host blocked:
+# console errors, maths, images and alt text, launch links, search, 390 px layout, axe-core.
+site-test: setup-test site
+	$(BIN)/python -m pytest -p no:cacheprovider tests_site
 
 # Re-execute every notebook top to bottom in a fresh kernel and store the outputs, with the
 # widgets' saved state (metadata.widgets), so a page without a kernel can draw them as static
