@@ -164,8 +164,8 @@ def plot_autograd_graph(
     where = _positions(nodes)
     columns = max(x for x, _ in where.values()) + 1
     rows = max(sum(1 for p in where.values() if p[0] == x) for x in range(int(columns)))
-    if ax is None:  # the whole figure: at most 10 inches, a notebook column's width
-        fig = plt.figure(figsize=(min(1.65 * columns, 10), 1.1 * rows + 0.7))
+    if ax is None:  # the whole figure: under 10 inches (a notebook column), room for the tight crop
+        fig = plt.figure(figsize=(min(1.65 * columns, 9.8), 1.1 * rows + 0.7))
         ax = fig.add_axes((0.0, 0.0, 1.0, 1.0 - 0.45 / fig.get_figheight()))
     elif not isinstance(ax, Axes):
         raise TypeError(f"ax must be a matplotlib Axes or None, got {describe(ax)}.")
@@ -192,7 +192,7 @@ def plot_autograd_graph(
                     "shrinkB": 2,
                 },
             )
-    ax.set_xlim(-0.6, columns - 0.4)
+    ax.set_xlim(-0.55, columns - 0.45)
     ax.set_ylim(-rows / 2, rows / 2)
     ax.axis("off")
     if title:
