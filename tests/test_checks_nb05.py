@@ -70,6 +70,10 @@ def second_draw(n, b, g):
     return list(torch.randperm(n, generator=g).split(b))
 
 
+def float_indices(n, b, g):
+    return [t.float() for t in torch.randperm(n, generator=g).split(b)]
+
+
 def numpy_shuffle(n, b, g):
     order = np.random.default_rng(0).permutation(n)
     return [torch.as_tensor(order[i : i + b]) for i in range(0, n, b)]
@@ -84,6 +88,7 @@ def numpy_shuffle(n, b, g):
         (repeats, "every index 0..9 exactly once", "no repeats"),
         (lambda n, b, g: int(n), "should return a list of index tensors", "one random order"),
         (forgot_return, "returned None", "one random order"),
+        (float_indices, "batches of dtype float32", "whole numbers (int64)"),
         (lambda n, b, g: 1 / 0, "your function raised ZeroDivisionError", "one random order"),
     ],
 )

@@ -47,6 +47,14 @@ def _index_lists(got: Any, what: str) -> list[list[int]]:
     """The learner's batches as lists of ints, or a Mismatch in the learner's terms."""
     if got is None:
         raise Mismatch(f"{what} returned None. End it by returning the list of batches.")
+    for b in got if isinstance(got, (list, tuple)) else []:
+        if isinstance(b, torch.Tensor) and (b.is_floating_point() or b.is_complex()):
+            raise Mismatch(
+                f"{what} returned batches of dtype {str(b.dtype).removeprefix('torch.')}: "
+                "indices must be integers, or x[batch] fails.",
+                hint="an index tensor holds whole numbers (int64): keep the dtype that the "
+                "random order came in.",
+            )
     try:
         return [[int(i) for i in torch.as_tensor(b).reshape(-1).tolist()] for b in got]
     except (TypeError, ValueError, RuntimeError):
