@@ -171,6 +171,10 @@ def global_rng(m, o, s, e, g):
     return checkpoint(m, o, s, e, g, shuffle_state=torch.get_rng_state())
 
 
+def other_generator(m, o, s, e, g):
+    return checkpoint(m, o, s, e, g, shuffle_state=torch.Generator().manual_seed(1).get_state())
+
+
 def generator_object(m, o, s, e, g):
     return checkpoint(m, o, s, e, g, shuffle_state=g)
 
@@ -205,6 +209,7 @@ def fresh_optimizer_state(m, o, s, e, g):
         (scheduler_object, "could not be saved and loaded safely", "store states"),
         (fresh_scheduler_state, "the learning rates of the next epochs were", "the scheduler"),
         (global_rng, "not the state of the generator passed in", "its own generator"),
+        (other_generator, "not the state of the generator passed in", "the generator you were"),
         (generator_object, "could not be saved and loaded safely", "store states"),
         (model_object, "could not be saved and loaded safely", "store states"),
         (empty_optimizer, "could not be restored", "each entry is a state"),

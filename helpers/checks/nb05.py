@@ -278,8 +278,9 @@ def _checkpoint_judge(cases: list[dict[str, Any]], outputs: list[dict[str, Any]]
         if shuffle is None or not np.array_equal(np.asarray(shuffle), reference["shuffle_state"]):
             raise Mismatch(
                 "the checkpoint's shuffle_state is not the state of the generator passed in.",
-                hint="the loader shuffles with its own generator, not with torch's global random "
-                "state: save the state of the generator you were given.",
+                hint="the loader shuffles with its own generator: save the state of the generator "
+                "you were given, as it is when the checkpoint is made (not torch's global random "
+                "state, nor a new generator's).",
             )
         if "restore_error" in seen:
             raise Mismatch(
