@@ -70,6 +70,10 @@ def second_draw(n, b, g):
     return list(torch.randperm(n, generator=g).split(b))
 
 
+def float_indices(n, b, g):
+    return [t.float() for t in torch.randperm(n, generator=g).split(b)]
+
+
 def numpy_shuffle(n, b, g):
     order = np.random.default_rng(0).permutation(n)
     return [torch.as_tensor(order[i : i + b]) for i in range(0, n, b)]
@@ -84,6 +88,7 @@ def numpy_shuffle(n, b, g):
         (repeats, "every index 0..9 exactly once", "no repeats"),
         (lambda n, b, g: int(n), "should return a list of index tensors", "one random order"),
         (forgot_return, "returned None", "one random order"),
+        (float_indices, "batches of dtype float32", "whole numbers (int64)"),
         (lambda n, b, g: 1 / 0, "your function raised ZeroDivisionError", "one random order"),
     ],
 )
@@ -166,6 +171,10 @@ def global_rng(m, o, s, e, g):
     return checkpoint(m, o, s, e, g, shuffle_state=torch.get_rng_state())
 
 
+def other_generator(m, o, s, e, g):
+    return checkpoint(m, o, s, e, g, shuffle_state=torch.Generator().manual_seed(1).get_state())
+
+
 def generator_object(m, o, s, e, g):
     return checkpoint(m, o, s, e, g, shuffle_state=g)
 
@@ -200,6 +209,7 @@ def fresh_optimizer_state(m, o, s, e, g):
         (scheduler_object, "could not be saved and loaded safely", "store states"),
         (fresh_scheduler_state, "the learning rates of the next epochs were", "the scheduler"),
         (global_rng, "not the state of the generator passed in", "its own generator"),
+        (other_generator, "not the state of the generator passed in", "the generator you were"),
         (generator_object, "could not be saved and loaded safely", "store states"),
         (model_object, "could not be saved and loaded safely", "store states"),
         (empty_optimizer, "could not be restored", "each entry is a state"),

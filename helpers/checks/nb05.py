@@ -47,6 +47,14 @@ def _index_lists(got: Any, what: str) -> list[list[int]]:
     """The learner's batches as lists of ints, or a Mismatch in the learner's terms."""
     if got is None:
         raise Mismatch(f"{what} returned None. End it by returning the list of batches.")
+    for b in got if isinstance(got, (list, tuple)) else []:
+        if isinstance(b, torch.Tensor) and (b.is_floating_point() or b.is_complex()):
+            raise Mismatch(
+                f"{what} returned batches of dtype {str(b.dtype).removeprefix('torch.')}: "
+                "indices must be integers, or x[batch] fails.",
+                hint="an index tensor holds whole numbers (int64): keep the dtype that the "
+                "random order came in.",
+            )
     try:
         return [[int(i) for i in torch.as_tensor(b).reshape(-1).tolist()] for b in got]
     except (TypeError, ValueError, RuntimeError):
@@ -270,8 +278,9 @@ def _checkpoint_judge(cases: list[dict[str, Any]], outputs: list[dict[str, Any]]
         if shuffle is None or not np.array_equal(np.asarray(shuffle), reference["shuffle_state"]):
             raise Mismatch(
                 "the checkpoint's shuffle_state is not the state of the generator passed in.",
-                hint="the loader shuffles with its own generator, not with torch's global random "
-                "state: save the state of the generator you were given.",
+                hint="the loader shuffles with its own generator: save the state of the generator "
+                "you were given, as it is when the checkpoint is made (not torch's global random "
+                "state, nor a new generator's).",
             )
         if "restore_error" in seen:
             raise Mismatch(
