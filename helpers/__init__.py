@@ -27,10 +27,13 @@ __version__ = "0.1.0"
 
 # Torch- and matplotlib-based helpers load on first use, so `import helpers` stays NumPy-only.
 _LAZY = {
+    "MAX_FIGURE_WIDTH_IN": "plotting",
     "PALETTE": "plotting",
     "plot_fit": "plotting",
     "plot_loss_surface": "plotting",
     "plot_losses": "plotting",
+    "plot_loss_zoom": "plotting",
+    "series_style": "plotting",
     "plot_lr_comparison": "plotting",
     "plot_residuals": "plotting",
     "plot_autograd_graph": "graph",
@@ -55,6 +58,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "MAX_FIGURE_WIDTH_IN",
     "PALETTE",
     "closed_form_fit",
     "compare_with_closed_form",
@@ -75,9 +79,11 @@ __all__ = [
     "plot_autograd_graph",
     "plot_fit",
     "plot_loss_surface",
+    "plot_loss_zoom",
     "plot_losses",
     "plot_lr_comparison",
     "plot_residuals",
+    "series_style",
     "short_tracebacks",
     "train",
 ]

@@ -149,6 +149,12 @@ def synchronize(device: str | torch.device) -> None:
         torch.mps.synchronize()
 
 
+_TOGGLE_TEXT = (
+    "[buttons to choose the device: they work when the notebook runs in Jupyter; the line "
+    "below names the device chosen]"
+)
+
+
 def device_toggle(value: str | torch.device | None = None, *, description: str = "Device") -> Any:
     """Toggle buttons that offer only the devices present on this machine.
 
@@ -176,6 +182,8 @@ def device_toggle(value: str | torch.device | None = None, *, description: str =
     from IPython.core.interactiveshell import InteractiveShell
     from IPython.display import Pretty, display
 
+    from .widget_view import show_widget
+
     toggle = widgets.ToggleButtons(options=present, value=first.type, description=description)
 
     def status() -> str:
@@ -186,7 +194,7 @@ def device_toggle(value: str | torch.device | None = None, *, description: str =
 
     handle = None
     if InteractiveShell.initialized():  # a notebook or IPython: show the buttons and the status
-        display(toggle)
+        show_widget(toggle, _TOGGLE_TEXT)
         handle = display(Pretty(status()), display_id=True)
     else:  # plain Python: there is nothing to click, so just say what is selected
         print(status())

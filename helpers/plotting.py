@@ -1,7 +1,10 @@
 """Plots used across the course.
 
 Every function takes an optional ``ax`` and returns the ``Axes`` it drew on, labels its
-axes, uses the colour-blind-safe Okabe-Ito palette and never changes global style.
+axes and never changes global style. Each follows the figure rules of ``helpers.style``:
+every series has its own Okabe-Ito colour, line style and marker (never colour alone), tick
+labels and legends are 10 pt or more, a log scale says so and carries at least 4 labelled
+ticks, and a new figure is at most ``MAX_FIGURE_WIDTH_IN`` (10 inches) wide.
 Inputs may be NumPy arrays, lists or torch tensors (on any device, with or without grad).
 """
 
@@ -10,43 +13,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.colors import LogNorm
-from matplotlib.ticker import LogFormatterSciNotation, LogLocator, MaxNLocator
+from matplotlib.ticker import MaxNLocator
 
-from .reference import closed_form_fit
+from .style import MAX_FIGURE_WIDTH_IN, PALETTE, log_axis, series_style
+from .style import finish as _finish
+from .style import new_axes as _axes
+from .surface import plot_loss_surface
 from .validation import check_xy, describe, to_numpy
 
-__all__ = ["PALETTE", "plot_fit", "plot_loss_surface", "plot_losses"]
-__all__ += ["plot_lr_comparison", "plot_residuals"]
-
-#: Okabe-Ito colours, distinguishable with the common colour-vision deficiencies.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
-
-
-def _axes(ax: Axes | None) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4))
-    elif not isinstance(ax, Axes):
-        raise TypeError(f"ax must be a matplotlib Axes or None, got {describe(ax)}.")
-    return ax
+__all__ = ["MAX_FIGURE_WIDTH_IN", "PALETTE", "plot_fit", "plot_loss_surface", "plot_losses"]
+__all__ += ["plot_loss_zoom", "plot_lr_comparison", "plot_residuals", "series_style"]
 
 
 #: Legend words for the keys of a ``helpers.train`` history.
 LEGEND_WORDS = {"train_loss": "training loss", "val_loss": "validation loss"}
-
-
-def _finish(ax: Axes, xlabel: str, ylabel: str, title: str | None, *, legend: bool = True) -> Axes:
-    """Label the axes, add the legend (placed where it hides the least) and the title."""
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if legend:
-        ax.legend(loc="best", fontsize="small")
-    if title:
-        ax.set_title(title)
-    return ax
 
 
 def _count_from_one(ax: Axes, curves: list[np.ndarray], start: int = 1) -> list[np.ndarray]:
@@ -56,9 +38,13 @@ def _count_from_one(ax: Axes, curves: list[np.ndarray], start: int = 1) -> list[
 
 
 def _log_scale(ax: Axes, curves: list[np.ndarray]) -> None:
-    """Use a log y axis when some loss is positive (a log axis cannot show all-zero losses)."""
+    """Use a log y axis when some loss is positive (a log axis cannot show all-zero losses).
+
+    The axis gets at least 4 labelled ticks (``helpers.style.log_axis``).
+    """
     if any(np.any(np.isfinite(c) & (c > 0)) for c in curves):
         ax.set_yscale("log", nonpositive="mask")
+        log_axis(ax.yaxis)
 
 
 def _line(params: Any, label: str) -> tuple[float, float]:
@@ -99,18 +85,17 @@ def plot_fit(
     if xs.shape[1] != 1:
         raise ValueError(f"plot_fit draws one input feature, got x of shape {xs.shape}.")
     ax = _axes(ax)
-    ax.scatter(xs[:, 0], ys, s=18, color=PALETTE[0], alpha=0.7, label="data")
+    ax.plot(xs[:, 0], ys, **series_style(0, lines=False), ms=4, alpha=0.6, label="data")
     grid = np.linspace(xs.min(), xs.max(), 100)
-    for i, (label, params) in enumerate((fits or {}).items()):
+    for i, (label, params) in enumerate((fits or {}).items(), start=1):
         w, b = _line(params, label)
-        style = "-" if i == 0 else "--"
+        sign = "-" if b < 0 else "+"
         ax.plot(
             grid,
             w * grid + b,
-            style,
-            color=PALETTE[1 + i % 7],
+            **series_style(i, points=len(grid)),
             lw=2,
-            label=f"{label}: y = {w:.4g}x {'-' if b < 0 else '+'} {abs(b):.4g}",
+            label=f"{label}: y = {w:.4g}x {sign} {abs(b):.4g}",
         )
     return _finish(ax, "x", "y", title)
 
@@ -135,8 +120,11 @@ def plot_losses(
     xlabel: str = "step",
     title: str | None = None,
     start: int = 1,
+    ylabel: str = "loss (MSE)",
 ) -> Axes:
     """Plot one loss curve, or several on the same axes, counting steps or epochs from 1.
+
+    Each curve has its own colour, line style and marker; a log axis says "log scale".
 
     Taught in: 02 · Autograd, section 6 (one parameter, then two).
 
@@ -150,6 +138,8 @@ def plot_losses(
         xlabel: what one point on the x axis is ("step", "epoch").
         title: optional title.
         start: the number of the first point: 1, or 0 when it is the loss before any step.
+        ylabel: what the curves are ("loss (MSE, g²)", "RMSE (g)"); on a log axis
+            ", log scale" is added to it.
 
     Returns:
         The Axes.
@@ -158,93 +148,10 @@ def plot_losses(
     ax = _axes(ax)
     xs = _count_from_one(ax, list(curves.values()), start)
     for i, ((label, arr), x) in enumerate(zip(curves.items(), xs, strict=True)):
-        ax.plot(x, arr, color=PALETTE[i % 8], lw=2, label=label)
+        ax.plot(x, arr, **series_style(i, points=len(arr)), lw=2, label=label)
     if log_scale:
         _log_scale(ax, list(curves.values()))
-    return _finish(ax, xlabel, "loss (MSE)", title, legend=len(curves) > 1)
-
-
-def _finite_path(path: Any) -> np.ndarray:
-    """A descent path as a (K, 2) array of (w, b), its non-finite steps (divergence) dropped."""
-    path = to_numpy(path, "path", finite=False)
-    if path.ndim != 2 or path.shape[1] != 2:
-        raise ValueError(f"path must have shape (K, 2) of (w, b) pairs, got shape {path.shape}.")
-    return path[np.all(np.isfinite(path), axis=1)]
-
-
-def _view(pts: np.ndarray, w_range: Any, b_range: Any) -> tuple[Any, Any]:
-    """(w_range, b_range): as given, or covering the (K, 2) ``pts`` with a margin (>= 1)."""
-    pad = np.maximum(0.25 * np.ptp(pts, axis=0), 1.0)
-    lo, hi = pts.min(axis=0) - pad, pts.max(axis=0) + pad
-    return w_range or (lo[0], hi[0]), b_range or (lo[1], hi[1])
-
-
-def _mse_grid(
-    x: np.ndarray, y: np.ndarray, w_range: tuple[float, float], b_range: tuple[float, float]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(W, B, loss): a 120 x 120 grid over the ranges and the MSE of ``y = w x + b`` on it.
-
-    x, y: (N,) float64 arrays. mean((w x + b - y)^2) is expanded into its moments, so no
-    (120, 120, N) array is built.
-    """
-    W, B = np.meshgrid(np.linspace(*w_range, 120), np.linspace(*b_range, 120))
-    mx, my, mxx, mxy, myy = np.mean(x), np.mean(y), np.mean(x * x), np.mean(x * y), np.mean(y * y)
-    return W, B, W**2 * mxx + B**2 + myy + 2 * W * B * mx - 2 * W * mxy - 2 * B * my
-
-
-def plot_loss_surface(
-    x: Any,
-    y: Any,
-    *,
-    path: Any = None,
-    w_range: tuple[float, float] | None = None,
-    b_range: tuple[float, float] | None = None,
-    ax: Axes | None = None,
-    title: str | None = None,
-    equal_aspect: bool = False,
-) -> Axes:
-    """Contours of the MSE over (w, b) for ``y = w x + b``, with an optional descent path.
-
-    Taught in: 01 · Gradient descent by hand in NumPy, section 4 (the loss surface).
-
-    Args:
-        x: (N,) or (N, 1) inputs; y: (N,) or (N, 1) targets.
-        path: (K, 2) array of (w, b) after each step, drawn as a line with markers.
-        w_range, b_range: plotted ranges; by default they cover the minimum and the path.
-        ax: Axes to draw on; a new figure if None.
-        title: optional title.
-        equal_aspect: one unit of w as long as one unit of b, so that a round bowl looks
-            round (use it where the shape of the contours is the point).
-
-    Returns:
-        The Axes. The closed-form minimum is marked with a star; a colorbar (log scale)
-        says which loss each contour line stands for.
-    """
-    xs, ys = check_xy(x, y)
-    if xs.shape[1] != 1:
-        raise ValueError(f"plot_loss_surface needs one input feature, got x of shape {xs.shape}.")
-    (w_star,), b_star = closed_form_fit(xs, ys)
-    path = None if path is None else _finite_path(path)
-    pts = np.array([[w_star, b_star], *([] if path is None else path)])
-    w_range, b_range = _view(pts, w_range, b_range)
-    W, B, loss = _mse_grid(xs[:, 0], ys, w_range, b_range)
-    ax = _axes(ax)
-    levels = np.geomspace(max(loss.min(), 1e-6), loss.max(), 25)
-    lines = ax.contour(W, B, loss, levels=levels, cmap="viridis", norm=LogNorm(), linewidths=0.8)
-    ax.figure.colorbar(
-        lines, ax=ax, label="loss (MSE)", ticks=LogLocator(), format=LogFormatterSciNotation()
-    )
-    ax.plot([w_star], [b_star], marker="*", ms=16, color=PALETTE[3], ls="none", label="closed form")
-    if path is not None and len(path):
-        ax.plot(
-            path[:, 0], path[:, 1], "o-", ms=3, lw=1.2, color=PALETTE[1], label="gradient descent"
-        )
-        ax.plot(path[:1, 0], path[:1, 1], "s", ms=7, color=PALETTE[1])
-    ax.set_xlim(w_range)
-    ax.set_ylim(b_range)
-    if equal_aspect:
-        ax.set_aspect("equal")
-    return _finish(ax, "w (slope)", "b (intercept)", title)
+    return _finish(ax, xlabel, ylabel, title, legend=len(curves) > 1)
 
 
 def plot_lr_comparison(
@@ -254,6 +161,8 @@ def plot_lr_comparison(
     title: str | None = "Loss for each learning rate",
 ) -> Axes:
     """Loss curves for several learning rates on a log scale, marking the ones that diverge.
+
+    Each learning rate has its own colour, line style and marker.
 
     Taught in: 01 · Gradient descent by hand in NumPy, section 5 (the learning rate).
 
@@ -282,14 +191,7 @@ def plot_lr_comparison(
         diverged = (not finite.all()) or arr[-1] > arr[0]
         shown = np.where(finite, arr, np.nan)
         label = f"lr = {lr:g}" + (" (diverges)" if diverged else "")
-        ax.plot(
-            x,
-            shown,
-            color=PALETTE[i % 8],
-            lw=2,
-            ls=":" if diverged else "-",
-            label=label,
-        )
+        ax.plot(x, shown, **series_style(i, points=len(arr)), lw=2, label=label)
     _log_scale(ax, curves)
     return _finish(ax, "step", "loss (MSE)", title)
 
@@ -312,8 +214,8 @@ def plot_residuals(
 
     Args:
         predictions: (N,) or (N, 1) model outputs; targets: (N,) or (N, 1) true values.
-        groups: optional N labels (e.g. species): each group gets its own colour and
-            legend entry.
+        groups: optional N labels (e.g. species): each group gets its own marker, colour
+            and legend entry.
         ax: Axes to draw on; a new figure if None.
         xlabel: what the predictions are ("predicted body mass (g)").
         title: optional title.
@@ -329,7 +231,7 @@ def plot_residuals(
     ax = _axes(ax)
     ax.axhline(0.0, color="0.3", lw=1, ls="--")
     if groups is None:
-        ax.scatter(pred, residual, s=18, color=PALETTE[0], alpha=0.7)
+        ax.plot(pred, residual, **series_style(0, lines=False), ms=4, alpha=0.7)
     else:
         labels = [str(g) for g in groups]
         if len(labels) != len(pred):
@@ -339,7 +241,61 @@ def plot_residuals(
             )
         for i, name in enumerate(dict.fromkeys(labels)):
             mask = np.array([g == name for g in labels])
-            ax.scatter(
-                pred[mask], residual[mask], s=18, alpha=0.7, color=PALETTE[i % 8], label=name
-            )
+            style = series_style(i, lines=False)
+            ax.plot(pred[mask], residual[mask], **style, ms=5, alpha=0.7, label=name)
     return _finish(ax, xlabel, "residual (target - prediction)", title, legend=groups is not None)
+
+
+def plot_loss_zoom(
+    losses: Sequence[float] | Mapping[str, Sequence[float]],
+    *,
+    first: int,
+    ax: Axes | None = None,
+    reference: float | None = None,
+    reference_label: str = "closed form",
+    xlabel: str = "epoch",
+    ylabel: str = "loss (MSE)",
+    title: str | None = None,
+) -> Axes:
+    """The end of loss curves from point ``first`` on, on a linear axis that states its range.
+
+    Taught in: 04 · Dataset and DataLoader, section 6 (training and validation loss).
+
+    A zoom stretches a narrow band of losses over the whole axis, where noise can look like
+    a trend. So the title states the zoom's range (lowest and highest loss shown, and their
+    gap as a percentage of the lowest), every curve keeps the colour, line style and marker it
+    has in ``plot_losses``, and the panel has its own legend.
+
+    Args:
+        losses: what ``plot_losses`` takes: one sequence, or label -> sequence.
+        first: the first point shown, counting from 1 (``first=5``: epochs 5 onwards).
+        ax: Axes to draw on; a new figure if None.
+        reference: a loss to draw as a horizontal line (the closed form's), or None.
+        reference_label: the reference line's legend entry.
+        xlabel, ylabel: the axes' labels; title: replaces the default title (the range
+            is still stated, on a second line).
+
+    Returns:
+        The Axes.
+    """
+    curves = _histories(losses)
+    longest = max(len(c) for c in curves.values())
+    if isinstance(first, bool) or not isinstance(first, int) or not 1 <= first <= longest:
+        raise ValueError(
+            f"first must be an int from 1 to {longest} (the longest curve), got {first!r}."
+        )
+    ax = _axes(ax)
+    tails = {label: arr[first - 1 :] for label, arr in curves.items()}
+    xs = _count_from_one(ax, list(tails.values()), first)
+    for i, ((label, arr), x) in enumerate(zip(tails.items(), xs, strict=True)):
+        ax.plot(x, arr, **series_style(i, points=len(arr)), lw=2, label=label)
+    if reference is not None:
+        ax.axhline(float(reference), color="0.4", lw=1.5, ls=(0, (1, 1)), label=reference_label)
+    shown = np.concatenate([a[np.isfinite(a)] for a in tails.values()] or [np.zeros(0)])
+    heading = title or f"Zoom: {xlabel}s {first} to {longest}"
+    if shown.size:
+        lo, hi = shown.min(), shown.max()
+        gap = f", {100 * (hi - lo) / abs(lo):.2g}% apart" if lo else ""
+        heading += f"\n{ylabel.split(' (')[0]} from {lo:.4g} to {hi:.4g}{gap}"
+    several = len(tails) > 1 or reference is not None
+    return _finish(ax, xlabel, ylabel, heading, legend=several)

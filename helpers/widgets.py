@@ -4,10 +4,17 @@ Each demo draws its figure once for the default values as an ordinary image outp
 so a reader on GitHub, nbval and a headless run all see it. In JupyterLab, Colab or
 Binder, moving a slider redraws that same image in place (through a display id, so no
 Output widget is needed and ipywidgets 7.7 and 8 behave the same).
+
+A page without a kernel gets, for every output, something better than a Python repr:
+- a widget is shown by ``show_widget``: its view (rendered as a static widget where the
+  notebook's saved widget state is there: ``make notebooks`` stores it) and, as its
+  text/plain, a sentence that says what the controls do;
+- a figure is an image whose text/plain says what it shows, in words.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import math
 from collections.abc import Callable
@@ -17,9 +24,11 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .plotting import plot_loss_surface, plot_losses
+from .style import DPI, MAX_FIGURE_WIDTH_IN
 from .validation import check_finite_number, check_positive_int, check_xy, describe, to_numpy
+from .widget_view import show_widget
 
-__all__ = ["descent_playground"]
+__all__ = ["descent_playground", "show_widget"]
 
 
 _SLIDERS_TEXT = (
@@ -29,22 +38,28 @@ _SLIDERS_TEXT = (
 
 
 def _render_png(fig: Figure) -> bytes:
-    """Render a matplotlib Figure to PNG bytes (used to display and update figures in place)."""
+    """Render a matplotlib Figure to PNG bytes at the course's dpi (as the inline backend)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight")
     return buf.getvalue()
+
+
+def _figure_bundle(fig: Figure, text: str) -> dict[str, str]:
+    """A display bundle: the figure as a PNG, and ``text`` (what it shows) as its plain text."""
+    return {"image/png": base64.b64encode(_render_png(fig)).decode("ascii"), "text/plain": text}
 
 
 def _descent_figure(
     run: Callable[[float, int], Any], x: np.ndarray, y: np.ndarray, lr: float, steps: int
-) -> Figure:
+) -> tuple[Figure, str]:
+    """(figure, text): the path over the loss surface and the loss curve, and in words."""
     path = to_numpy(run(lr, steps), "run(lr, steps)", finite=False)
     if path.ndim != 2 or path.shape[1] != 2:
         raise ValueError(
             f"run(lr, steps) must return the (w, b) after each step as an array of shape (K, 2), "
             f"got shape {path.shape}."
         )
-    fig = Figure(figsize=(10, 3.8))
+    fig = Figure(figsize=(MAX_FIGURE_WIDTH_IN, 4))
     ax_surface, ax_loss = fig.subplots(1, 2)
     # A diverging path leaves the picture; keep the view on the interesting region.
     w_lo, w_hi = np.nanmin(path[:, 0]), np.nanmax(path[:, 0])
@@ -63,7 +78,22 @@ def _descent_figure(
     start = 0 if len(losses) == steps + 1 else 1
     plot_losses(losses, ax=ax_loss, start=start, title=f"final loss {losses[-1]:.4g}")
     fig.tight_layout()
-    return fig
+    return fig, _describe(lr, steps, losses)
+
+
+def _describe(lr: float, steps: int, losses: np.ndarray) -> str:
+    """The playground's figure in words, for readers who cannot see the image."""
+    diverges = not np.all(np.isfinite(losses)) or losses[-1] > losses[0]
+    ending = (
+        "grows from step to step: this learning rate diverges"
+        if diverges
+        else f"falls from {losses[0]:.4g} to {losses[-1]:.4g}"
+    )
+    return (
+        f"Figure: gradient descent with learning rate {lr:.3g} for {steps} steps. Left, its "
+        f"path of (w, b) over the contours of the loss, from the start (open square) toward "
+        f"the closed-form minimum (star); right, the loss after each step, which {ending}."
+    )
 
 
 def _check_playground_args(
@@ -141,23 +171,19 @@ def descent_playground(
     controls = _sliders(lr, steps, lr_bounds, max_steps)
     lr_slider, steps_slider = controls.children
 
-    from IPython.display import Image, display
+    from IPython.display import display
 
-    def image() -> Image:
-        return Image(
-            data=_render_png(_descent_figure(run, xs, ys, lr_slider.value, steps_slider.value))
-        )
+    def figure() -> dict[str, str]:
+        fig, text = _descent_figure(run, xs, ys, lr_slider.value, steps_slider.value)
+        return _figure_bundle(fig, text)
 
     # The sliders, with a plain-text line for readers without a live kernel (GitHub, nbval)
     # in place of the widget's repr; the same message in ipywidgets 7 (Colab) and 8.
-    view = {"version_major": 2, "version_minor": 0, "model_id": controls.model_id}
-    display(
-        {"application/vnd.jupyter.widget-view+json": view, "text/plain": _SLIDERS_TEXT}, raw=True
-    )
-    handle = display(image(), display_id=True)
+    show_widget(controls, _SLIDERS_TEXT)
+    handle = display(figure(), raw=True, display_id=True)
 
     def redraw(_change: Any = None) -> None:
-        handle.update(image())
+        handle.update(figure(), raw=True)
 
     lr_slider.observe(redraw, names="value")
     steps_slider.observe(redraw, names="value")

@@ -171,14 +171,17 @@ def test_toggle_in_ipython_shows_buttons_and_a_status_line(cpu_only, monkeypatch
         def update(self, obj):
             shown.append(("update", obj.data))
 
-    def fake_display(obj, display_id=None):
+    def fake_display(obj, display_id=None, raw=False):
         shown.append(("display", getattr(obj, "data", obj)))
         return Handle() if display_id else None
 
     monkeypatch.setattr(InteractiveShell, "initialized", classmethod(lambda cls: True))
     monkeypatch.setattr("IPython.display.display", fake_display)
     toggle = dev.device_toggle()
-    assert shown[0] == ("display", toggle)
+    # the buttons, with a sentence (not the widget's repr) for a page without a kernel
+    view = shown[0][1]
+    assert view["application/vnd.jupyter.widget-view+json"]["model_id"] == toggle.model_id
+    assert view["text/plain"].startswith("[buttons to choose the device")
     assert shown[1][1].startswith("device_toggle: cpu selected")
     toggle.observe(lambda change: None, names="value")
     # Only one option is present, so simulate a change notification directly.
