@@ -6,7 +6,10 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
+# Python 3.13 for the compat and future legs (Colab's Python): python3.13, else pyenv's.
+PY313  := $(or $(shell python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null),$(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13 /root/.pyenv/versions/3.13*/bin/python3.13))))
 COMPAT := .venv-compat
+FUTURE := .venv-future
 # requirements.txt names PyTorch's CPU index beside the package index, and pip asks both for
 # every package. Two retries (not pip's five, with their growing back-off) keep an install
 # quick where that index can't be reached: pip then takes what the other indexes offer.
@@ -20,15 +23,17 @@ NBVAL_OPTS := --nbval-current-env --nbval-cell-timeout=300 -p no:cacheprovider -
 SANITIZE   := --nbval-sanitize-with notebooks/sanitize.cfg
 NBVAL_RUN   = $(BIN)/python -m pytest --nbval $(SANITIZE) $(NBVAL_OPTS) notebooks/
 
-.PHONY: setup setup-test lab test lint format unit nbval nbval-native nbval-default nbval-avx2 \
-        compat e2e notebooks bench clean
+.PHONY: setup setup-test lab test test-main venvs-313 check lint format unit nbval nbval-native nbval-default nbval-avx2 \
+        compat compat-unit compat-nbval compat-student future future-unit future-nbval \
+        future-upgrade e2e notebooks bench clean site site-test
 
 setup: $(VENV)/.installed $(VENV)/.torch-$(TORCH)
 setup-test: setup $(VENV)/.installed-test
 
-# $(call make_venv,DIR,REQUIREMENTS...): create DIR if missing, install the pins and helpers.
+# $(call make_venv,DIR,REQUIREMENTS...[,PYTHON]): create DIR if missing (with PYTHON, by
+# default $(PYTHON)), install the requirements and helpers.
 define make_venv
-	@test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
+	@test -x $(1)/bin/python || $(or $(3),$(PYTHON)) -m venv $(1)
 	$(1)/bin/python $(PIPQ) install --upgrade pip
 	$(1)/bin/python $(PIPQ) install $(addprefix -r ,$(2))
 	$(1)/bin/python $(PIPQ) install --no-deps -e .
@@ -51,14 +56,39 @@ $(VENV)/.torch-%: $(VENV)/.installed
 	$(BIN)/python $(PIPQ) install "torch==$(TORCH_VERSION)+$*" --index-url https://download.pytorch.org/whl/$*
 	@touch $@
 
-$(COMPAT)/.installed: requirements-compat.txt pyproject.toml
-	$(call make_venv,$(COMPAT),requirements-compat.txt)
+$(COMPAT)/.installed: requirements-compat.txt pyproject.toml | python3.13
+	$(call make_venv,$(COMPAT),requirements-compat.txt,$(PY313))
+# Unpinned: made once, then kept until requirements-future.txt changes; `make future-upgrade`
+# takes the newest releases again (CI, in a fresh clone, always gets them).
+$(FUTURE)/.installed: requirements-future.txt pyproject.toml | python3.13
+	$(call make_venv,$(FUTURE),requirements-future.txt,$(PY313))
+future-upgrade: $(FUTURE)/.installed
+	$(FUTURE)/bin/python $(PIPQ) install --upgrade -r requirements-future.txt
+
+.PHONY: python3.13
+python3.13:
+	@test -n "$(PY313)" || { echo "make compat and make future need Python 3.13 (Colab's):" \
+	    "install it (e.g. pyenv install 3.13) so that python3.13 is on the PATH" >&2; exit 1; }
 
 # --allow-root only where make runs as root (containers), which JupyterLab otherwise refuses.
 lab: setup
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
-test: lint unit nbval compat e2e
+# Every leg. The two Python 3.13 venvs (about 3 GB of downloads each on a first run) are
+# installed while lint, unit and nbval run; then compat and future run side by side (both
+# spend much of their time waiting for kernels and processes to start), then the browser.
+test:
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-main venvs-313
+	$(MAKE) --no-print-directory -j2 --output-sync=target compat future
+	$(MAKE) --no-print-directory e2e site-test
+test-main: setup-test
+	$(MAKE) --no-print-directory lint unit nbval
+venvs-313: $(COMPAT)/.installed $(FUTURE)/.installed
+
+# The quick loop for contributors (a few minutes): lint, the unit tests, and the strict nbval
+# leg of this machine's own kernels, offline and under the memory ceiling.
+check: lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target unit nbval-native
 
 lint: setup-test
 	$(BIN)/ruff check .
@@ -89,36 +119,85 @@ nbval-default: setup-test
 nbval-avx2: setup-test
 	ATEN_CPU_CAPABILITY=avx2 OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell $(NBVAL_RUN)
 
-# Colab's older stack (ipywidgets 7.7, oldest numpy and matplotlib allowed): helpers' unit
-# tests, then every notebook run top to bottom (lax: numbers may differ in the last digit).
-# The notebooks run are the student copies: their code cells are the self-study notebooks'
-# own (only solutions, answers and check outputs differ), so one run proves both that the
-# course runs on Colab's stack and that every student copy runs top to bottom, each
-# untouched stub getting "not yet" and nothing raising that is not tagged to raise.
-# Lax, as student copies have their check outputs cleared: nothing there to compare.
-# The offline runner's tests are left out here: they are about the notebooks, not the stack,
-# and `make unit` runs them already (the lax run below executes every notebook anyway).
-# Old matplotlib calls APIs that newer pyparsing deprecates: those DeprecationWarnings are
-# between the two libraries, so only they are let through; any other warning still fails.
+# Colab's stack (requirements-compat.txt): Python 3.13, PyPI's CUDA build of torch 2.11 (it
+# runs on a CPU), numpy 2.1, matplotlib 3.10, ipywidgets 7.7, IPython 7.34, ipykernel 6.17,
+# jupyter_client 7.4, nbclient 0.10, in .venv-compat. Three checks, side by side:
+# - the unit tests;
+# - strict nbval of the self-study notebooks: every stored output comes out the same there;
+# - the student copies top to bottom (lax: their check outputs are cleared), each untouched
+#   stub getting "not yet" and nothing raising that is not tagged to raise.
+# The CUDA build takes ~500 MB more memory at `import torch` alone than the CPU build, so
+# the offline runner's ceiling (600 MB, for the CPU build of `make nbval`) is raised here.
+# tests/graph_runs.py draws 02's graph in 20 fresh processes (it once failed on some runs).
+CUDA_PEAK_MB := 1100
 compat: $(COMPAT)/.installed
-	$(COMPAT)/bin/python -m pytest -p no:cacheprovider -W ignore::DeprecationWarning \
-	    --ignore=tests/test_notebooks_offline.py tests
+	@$(COMPAT)/bin/python -c "import sys, torch; print('compat leg: Python', sys.version.split()[0], '· torch', torch.__version__)"
+	$(MAKE) --no-print-directory -j3 --output-sync=target compat-unit compat-nbval compat-student
+	$(COMPAT)/bin/python tests/graph_runs.py --runs 20
+compat-unit: $(COMPAT)/.installed
+	OFFLINE_PEAK_MB=$(CUDA_PEAK_MB) $(COMPAT)/bin/python -m pytest -p no:cacheprovider -q --durations=8 tests
+compat-nbval: $(COMPAT)/.installed
+	$(COMPAT)/bin/python -m pytest --nbval $(SANITIZE) $(NBVAL_OPTS) notebooks/
+compat-student: $(COMPAT)/.installed
 	$(COMPAT)/bin/python -m pytest --nbval-lax $(NBVAL_OPTS) student/
+
+# The newest releases (requirements-future.txt, unpinned) on Python 3.13, in .venv-future:
+# an early warning of what the next torch, numpy, matplotlib, ipywidgets or JupyterLab break.
+# It prints the versions it runs, then the unit tests and every notebook top to bottom (lax:
+# the newest numbers may differ in the last digit). A failure says it is this leg, and names
+# the versions.
+FUTURE_PACKAGES := torch numpy matplotlib ipywidgets jupyterlab ipython ipykernel nbclient
+FUTURE_FAIL = { echo "make future: FAILED on the newest releases:" \
+    $$($(FUTURE)/bin/python -m pip list --format=freeze 2>/dev/null | grep -iE '^($(subst $() ,|,$(FUTURE_PACKAGES)))==' | tr '\n' ' ') >&2; exit 1; }
+future: $(FUTURE)/.installed
+	@echo "future leg (the newest releases), Python $$($(FUTURE)/bin/python -c 'import sys; print(sys.version.split()[0])'):"
+	@$(FUTURE)/bin/python -m pip list --format=freeze | grep -iE '^($(subst $() ,|,$(FUTURE_PACKAGES)))=='
+	$(MAKE) --no-print-directory -j2 --output-sync=target future-unit future-nbval
+	$(FUTURE)/bin/python tests/graph_runs.py --runs 20 || $(FUTURE_FAIL)
+future-unit: $(FUTURE)/.installed
+	OFFLINE_PEAK_MB=$(CUDA_PEAK_MB) $(FUTURE)/bin/python -m pytest -p no:cacheprovider -q --durations=8 tests || $(FUTURE_FAIL)
+future-nbval: $(FUTURE)/.installed
+	$(FUTURE)/bin/python -m pytest --nbval-lax $(NBVAL_OPTS) notebooks/ || $(FUTURE_FAIL)
 
 # Every notebook in JupyterLab in headless Chromium (Debian's /usr/bin/chromium; skipped
 # with a reason where it is missing: `sudo apt-get install chromium`).
 e2e: setup-test
 	$(BIN)/python -m pytest -p no:cacheprovider tests_e2e
 
-# Re-execute every notebook top to bottom in a fresh kernel and store the outputs.
+# The course website (README.md, "Website"): site/prepare.py lays out the pages from README.md,
+# INSTRUCTORS.md and the stored notebooks (never executed), Sphinx + MyST-NB build them into
+# site/_build/html. Its tools go into .venv from requirements-site.txt (never by `make lab`);
+# MathJax and axe-core come from npm into site/node_modules (git-ignored, never vendored).
+$(VENV)/.installed-site: requirements-site.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python $(PIPQ) install -r requirements-site.txt
+	@touch $@
+
+site/node_modules/.installed: site/package.json site/package-lock.json
+	cd site && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+site: $(VENV)/.installed-site site/node_modules/.installed
+	$(BIN)/python site/prepare.py
+	$(BIN)/sphinx-build -q -E -W --keep-going -b html -c site -d site/_build/doctrees \
+	    site/_build/src site/_build/html
+
+# The built site in headless Chromium, served from 127.0.0.1 with every other host blocked:
+# console errors, maths, images and alt text, launch links, search, 390 px layout, axe-core.
+site-test: setup-test site
+	$(BIN)/python -m pytest -p no:cacheprovider tests_site
+
+# Re-execute every notebook top to bottom in a fresh kernel and store the outputs, with the
+# widgets' saved state (metadata.widgets), so a page without a kernel can draw them as static
+# widgets (tests/test_figures.py checks every widget output's model is in it).
 notebooks: setup
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=False \
+	    --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=True \
 	    --ExecutePreprocessor.record_timing=False \
 	    notebooks/[0-9]*.ipynb
 
 # The classroom edition: student/NN_*.ipynb from notebooks/, solutions removed and check
-# outputs cleared, driven by the cells' tags (helpers/classroom.py). Commit student/ after it.
+# outputs cleared, driven by the cells' tags (helpers/classroom/student.py). Commit student/ after it.
 .PHONY: student
 student: setup
 	$(BIN)/python -m helpers.classroom
@@ -127,4 +206,4 @@ bench: setup
 	$(BIN)/python benchmarks/loader_throughput.py
 
 clean:
-	rm -rf $(VENV) $(COMPAT) .pytest_cache .ruff_cache .hypothesis artifacts
+	rm -rf $(VENV) $(COMPAT) $(FUTURE) .pytest_cache .ruff_cache .hypothesis artifacts

@@ -83,6 +83,33 @@ def short_traceback_lines(
     return lines
 
 
+def _cell_numbers(compiler: Any) -> dict[str, int]:
+    """The shell's map of cell file name -> execution count ("In[7]"), kept up to date.
+
+    IPython 8 and later keep one (``_filename_map``). IPython 7 (Colab's) does not, so one
+    is kept here: the compiler's ``cache``, which names every cell's file, is wrapped to note
+    each name with its number from now on (a cell run before cannot be named, and shows as
+    "Cell"). Wrapping twice is harmless: the map of the first wrapper is reused.
+    """
+    if compiler is None:
+        return {}
+    if isinstance(numbers := getattr(compiler, "_filename_map", None), dict):
+        return numbers
+    cache = compiler.cache
+    numbers = getattr(cache, "cell_numbers", None)
+    if numbers is None:
+        numbers = {}
+
+        def noting_cache(transformed_code: str, number: int = 0, raw_code: Any = None) -> str:
+            name = cache(transformed_code, number, raw_code)
+            numbers[name] = number
+            return name
+
+        noting_cache.cell_numbers = numbers  # type: ignore[attr-defined]
+        compiler.cache = noting_cache
+    return numbers
+
+
 def short_tracebacks(enable: bool = True) -> bool:
     """Show every error in this notebook as a short traceback (or, with False, a full one).
 
@@ -101,8 +128,7 @@ def short_tracebacks(enable: bool = True) -> bool:
     if not enable:
         shell.set_custom_exc((), None)
         return True
-    compiler = getattr(shell, "compile", None)
-    cell_numbers = getattr(compiler, "_filename_map", {})
+    cell_numbers = _cell_numbers(getattr(shell, "compile", None))
 
     def cell_name(filename: str) -> str | None:
         number = cell_numbers.get(filename)

@@ -250,6 +250,7 @@ def plot_loss_zoom(
     losses: Sequence[float] | Mapping[str, Sequence[float]],
     *,
     first: int,
+    last: int | None = None,
     ax: Axes | None = None,
     reference: float | None = None,
     reference_label: str = "closed form",
@@ -257,7 +258,7 @@ def plot_loss_zoom(
     ylabel: str = "loss (MSE)",
     title: str | None = None,
 ) -> Axes:
-    """The end of loss curves from point ``first`` on, on a linear axis that states its range.
+    """Loss curves from point ``first`` to ``last``, on a linear axis that states its range.
 
     Taught in: 04 · Dataset and DataLoader, section 6 (training and validation loss).
 
@@ -269,6 +270,7 @@ def plot_loss_zoom(
     Args:
         losses: what ``plot_losses`` takes: one sequence, or label -> sequence.
         first: the first point shown, counting from 1 (``first=5``: epochs 5 onwards).
+        last: the last point shown (counting from 1), or None for the end of the curves.
         ax: Axes to draw on; a new figure if None.
         reference: a loss to draw as a horizontal line (the closed form's), or None.
         reference_label: the reference line's legend entry.
@@ -280,19 +282,21 @@ def plot_loss_zoom(
     """
     curves = _histories(losses)
     longest = max(len(c) for c in curves.values())
-    if isinstance(first, bool) or not isinstance(first, int) or not 1 <= first <= longest:
-        raise ValueError(
-            f"first must be an int from 1 to {longest} (the longest curve), got {first!r}."
-        )
+    last = longest if last is None else last
+    for name, value, lo in (("first", first, 1), ("last", last, first)):
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= longest:
+            raise ValueError(
+                f"{name} must be an int from {lo} to {longest} (the longest curve), got {value!r}."
+            )
     ax = _axes(ax)
-    tails = {label: arr[first - 1 :] for label, arr in curves.items()}
+    tails = {label: arr[first - 1 : last] for label, arr in curves.items()}
     xs = _count_from_one(ax, list(tails.values()), first)
     for i, ((label, arr), x) in enumerate(zip(tails.items(), xs, strict=True)):
         ax.plot(x, arr, **series_style(i, points=len(arr)), lw=2, label=label)
     if reference is not None:
         ax.axhline(float(reference), color="0.4", lw=1.5, ls=(0, (1, 1)), label=reference_label)
     shown = np.concatenate([a[np.isfinite(a)] for a in tails.values()] or [np.zeros(0)])
-    heading = title or f"Zoom: {xlabel}s {first} to {longest}"
+    heading = title or f"Zoom: {xlabel}s {first} to {last}"
     if shown.size:
         lo, hi = shown.min(), shown.max()
         gap = f", {100 * (hi - lo) / abs(lo):.2g}% apart" if lo else ""

@@ -15,10 +15,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
+from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator, NullFormatter
 
 from .validation import describe
@@ -72,11 +74,11 @@ def series_style(i: int, *, points: int = 0, lines: bool = True) -> dict[str, An
 
 
 def readable(ax: Axes) -> Axes:
-    """Tick labels of ``ax`` at ``FONT_PT`` or more, and its legend (if any) too."""
-    for axis in (ax.xaxis, ax.yaxis):
-        for tick_label in axis.get_ticklabels(which="both"):
-            tick_label.set_fontsize(max(FONT_PT, tick_label.get_fontsize()))
-    ax.tick_params(which="both", labelsize=FONT_PT)
+    """Tick labels of ``ax`` at ``FONT_PT`` or more (larger where the style asks for more), and
+    its legend (if any) too."""
+    for name, axis in (("xtick", ax.xaxis), ("ytick", ax.yaxis)):
+        size = FontProperties(size=mpl.rcParams[f"{name}.labelsize"]).get_size_in_points()
+        axis.set_tick_params(which="both", labelsize=max(FONT_PT, size))
     legend = ax.get_legend()
     if legend is not None:
         for text in legend.get_texts():
@@ -93,12 +95,13 @@ def log_label(label: str) -> str:
     return f"{label} (log scale)"
 
 
-def _tick_text(value: float, _pos: Any = None) -> str:
-    """A tick label: 0.002, 0.0935, 5, 2000, 20000, then 10⁶ and 2×10⁶ beyond."""
+def _tick_text(value: float, _pos: Any = None, *, powers: bool = False) -> str:
+    """A tick label: 0.002, 0.0935, 5, 2000, 20000, then 10⁶ and 2×10⁶ beyond (``powers``:
+    every power of ten written as one)."""
     if not (np.isfinite(value) and value > 0):
         return ""
     exponent = math.floor(math.log10(value) + 1e-9)
-    if -3 <= exponent <= 4:
+    if -3 <= exponent <= 4 and not powers:
         return f"{value:.3g}" if exponent < 3 else f"{value:.0f}"
     mantissa = float(f"{value / 10.0**exponent:.3g}")
     if mantissa == 1:
@@ -106,9 +109,28 @@ def _tick_text(value: float, _pos: Any = None) -> str:
     return rf"$\mathdefault{{{mantissa:g}\times10^{{{exponent}}}}}$"
 
 
+class _TickText(FuncFormatter):
+    """``_tick_text`` for each tick; where the ticks are powers of ten over 5 decades or more,
+    all are written as powers (10⁻⁵, 10⁻², 10¹), not a mix of 0.01 and 10⁻⁵."""
+
+    def __init__(self) -> None:
+        super().__init__(_tick_text)
+
+    def format_ticks(self, values: Any) -> list[str]:
+        values = np.asarray(values, dtype=float)
+        shown = values[np.isfinite(values) & (values > 0)]
+        exponents = np.log10(shown) if shown.size else np.zeros(0)
+        powers = bool(
+            shown.size >= 2
+            and np.allclose(exponents, np.round(exponents), atol=1e-9)
+            and np.ptp(exponents) >= 5
+        )
+        return [_tick_text(v, powers=powers) for v in values]
+
+
 def tick_formatter() -> FuncFormatter:
     """A new formatter writing ticks as 0.002, 0.0935, 5, 2000, 20000, 10⁶ and 2×10⁶."""
-    return FuncFormatter(_tick_text)
+    return _TickText()
 
 
 class LogTicks(Locator):

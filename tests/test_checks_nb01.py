@@ -89,3 +89,36 @@ def test_best_learning_rate_mistakes_get_their_hint(wrong, expected, capsys) -> 
     assert not check_best_learning_rate(wrong)
     out = capsys.readouterr().out
     assert "Hint:" in out and expected in out
+
+
+def mse_gradient(X, y, w, b):
+    e = X @ w + b - y
+    return 2 * X.T @ e / len(y), 2 * np.mean(e)
+
+
+def to_original_scale(w_z, b_z, mean, std):
+    return w_z / std, b_z - w_z * mean / std
+
+
+def best_learning_rate(x):
+    return 1 / (2 * np.mean(x**2))
+
+
+SOLVED = [
+    (check_mse_gradient, mse_gradient),
+    (check_to_original_scale, to_original_scale),
+    (check_best_learning_rate, best_learning_rate),
+]
+
+
+@pytest.mark.parametrize(("check", "solution"), SOLVED, ids=lambda v: getattr(v, "name", ""))
+@pytest.mark.parametrize("seed", [0, 1, 7, 2024, 31337])
+def test_the_solution_passes_for_fresh_seeds(check, solution, seed) -> None:
+    assert check.test(solution, seed=seed)
+
+
+@pytest.mark.parametrize("check", [c for c, _ in SOLVED], ids=lambda c: c.name)
+def test_the_cases_are_drawn_from_the_seed(check) -> None:
+    one, other = check.cases(3), check.cases(4)
+    assert repr(one) != repr(other)
+    assert repr(check.cases(3)) == repr(one)

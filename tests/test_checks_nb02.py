@@ -1,4 +1,5 @@
-"""Unit tests of the exercise checks of notebook 02: each common mistake gets its own hint.
+"""Unit tests of the exercise checks of notebook 02: each common mistake gets its own hint,
+and the solutions pass on the cases of fresh seeds, as in grading.
 
 (The solution passing and the untouched stub failing are tested for every exercise in
 tests/test_exercises.py.)
@@ -6,122 +7,123 @@ tests/test_exercises.py.)
 
 from __future__ import annotations
 
+import pytest
 import torch
+from check_kit import fails_with, verdict
 
-from helpers.checks.nb02 import check_autograd_gradient, check_fit_line
+from helpers.checks.nb02 import check_accumulated_gradient, check_mae_gradient
+
+MAE = "Exercise 1 (mae_gradient)"
+PIECES = "Exercise 2 (accumulated_gradient)"
 
 
-def autograd_gradient(x, y, w, b):
+def mae_gradient(x, y, w, b):
     w = torch.tensor(w, requires_grad=True)
     b = torch.tensor(b, requires_grad=True)
-    loss = ((w * x + b - y) ** 2).mean()
-    loss.backward()
+    (w * x + b - y).abs().mean().backward()
     return w.grad.item(), b.grad.item()
 
 
-def fit(x, y, lr, steps, *, reset=True):
-    w = torch.zeros(1, requires_grad=True)
-    b = torch.zeros(1, requires_grad=True)
-    for _ in range(steps):
+def accumulated_gradient(pieces, w, b):
+    w = torch.tensor(w, requires_grad=True)
+    b = torch.tensor(b, requires_grad=True)
+    n = sum(len(x) for x, _ in pieces)
+    for x, y in pieces:
+        (((w * x + b - y) ** 2).mean() * len(x) / n).backward()
+    return w.grad.item(), b.grad.item()
+
+
+def pieces_with(scale, *, reset=False):
+    """accumulated_gradient with each piece's loss scaled by ``scale(len(x), n, k)``."""
+
+    def fn(pieces, w, b):
+        w = torch.tensor(w, requires_grad=True)
+        b = torch.tensor(b, requires_grad=True)
+        n = sum(len(x) for x, _ in pieces)
+        for x, y in pieces:
+            if reset:
+                w.grad = b.grad = None
+            (((w * x + b - y) ** 2).mean() * scale(len(x), n, len(pieces))).backward()
+        return w.grad.item(), b.grad.item()
+
+    return fn
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 17, 2024, 99991])
+def test_the_solutions_pass_for_fresh_seeds(seed) -> None:
+    assert check_mae_gradient.test(mae_gradient, seed=seed)
+    assert check_accumulated_gradient.test(accumulated_gradient, seed=seed)
+
+
+@pytest.mark.parametrize("check", [check_mae_gradient, check_accumulated_gradient])
+def test_the_cases_are_drawn_from_the_seed(check) -> None:
+    assert repr(check.cases(3)) != repr(check.cases(4))
+    assert repr(check.cases(3)) == repr(check.cases(3))
+
+
+def test_the_squared_error_gets_its_hint(capsys) -> None:
+    def squared(x, y, w, b):
+        w = torch.tensor(w, requires_grad=True)
+        b = torch.tensor(b, requires_grad=True)
         ((w * x + b - y) ** 2).mean().backward()
-        with torch.no_grad():
-            w -= lr * w.grad
-            b -= lr * b.grad
-        if reset:
-            w.grad.zero_()
-            b.grad.zero_()
-    return w, b
+        return w.grad.item(), b.grad.item()
+
+    fails_with(check_mae_gradient, squared, capsys, MAE, "the mean squared error", "by its size")
 
 
-def test_autograd_gradient_without_factor_two_gets_the_general_hint(capsys) -> None:
-    def half(x, y, w, b):
-        dw, db = autograd_gradient(x, y, w, b)
-        return dw / 2, db / 2
-
-    assert not check_autograd_gradient(half)
-    out = capsys.readouterr().out
-    assert "dw for N=1" in out and "section 2" in out
-
-
-def test_autograd_gradient_with_a_sum_gets_its_hint(capsys) -> None:
+def test_a_sum_gets_its_hint(capsys) -> None:
     def summed(x, y, w, b):
         w = torch.tensor(w, requires_grad=True)
         b = torch.tensor(b, requires_grad=True)
-        ((w * x + b - y) ** 2).sum().backward()
+        (w * x + b - y).abs().sum().backward()
         return w.grad.item(), b.grad.item()
 
-    assert not check_autograd_gradient(summed)
-    assert "not their sum" in capsys.readouterr().out
+    fails_with(check_mae_gradient, summed, capsys, MAE, "times too large", "not their sum")
 
 
-def test_autograd_gradient_untracked_tensors_get_their_hint(capsys) -> None:
+def test_untracked_parameters_get_their_hint(capsys) -> None:
     def untracked(x, y, w, b):
         w, b = torch.tensor(w), torch.tensor(b)
-        ((w * x + b - y) ** 2).mean().backward()
+        (w * x + b - y).abs().mean().backward()
         return 0.0, 0.0
 
-    assert not check_autograd_gradient(untracked)
-    out = capsys.readouterr().out
-    assert "raised RuntimeError" in out and "asking it to track them" in out
+    fails_with(
+        check_mae_gradient, untracked, capsys, MAE, "raised RuntimeError", "asking it to track"
+    )
 
 
-def test_autograd_gradient_reports_another_raising_function(capsys) -> None:
-    def raises(x, y, w, b):
-        raise ValueError("boom")
+def test_a_gradient_read_before_backward_gets_its_hint(capsys) -> None:
+    def no_backward(x, y, w, b):
+        w = torch.tensor(w, requires_grad=True)
+        b = torch.tensor(b, requires_grad=True)
+        return w.grad * 1.0, b.grad * 1.0
 
-    assert not check_autograd_gradient(raises)
-    out = capsys.readouterr().out
-    assert "your function raised ValueError: boom" in out and "section 2" in out
-
-
-def test_autograd_gradient_wrong_return_type(capsys) -> None:
-    assert not check_autograd_gradient(lambda x, y, w, b: 1.0)
-    assert "return the pair (dw, db)" in capsys.readouterr().out
+    fails_with(check_mae_gradient, no_backward, capsys, MAE, "raised TypeError", "going backward")
 
 
-def test_fit_line_non_function_fails(capsys) -> None:
-    assert not check_fit_line(None)
-    assert "expected your function" in capsys.readouterr().out
+def test_another_wrong_gradient_gets_the_general_hint(capsys) -> None:
+    def half(x, y, w, b):
+        dw, db = mae_gradient(x, y, w, b)
+        return dw / 2, db / 2
+
+    fails_with(check_mae_gradient, half, capsys, MAE, "dL/dw for N=1", "let autograd do")
 
 
-def test_fit_line_without_reset_gets_the_zero_grad_hint(capsys) -> None:
-    assert not check_fit_line(lambda x, y, lr, steps: fit(x, y, lr, steps, reset=False))
-    out = capsys.readouterr().out
-    assert "the closed form says" in out
-    assert "are the gradients reset" in out
-    assert "zero_" not in out  # the hint names the idea, not the code
+def test_a_function_that_returns_one_number_is_told_to_return_the_pair(capsys) -> None:
+    result, out = verdict(check_mae_gradient, lambda x, y, w, b: 1.0, capsys)
+    assert not result and "return the pair (dL/dw, dL/db)" in out
 
 
-def test_fit_line_in_place_update_outside_no_grad_gets_its_hint(capsys) -> None:
-    def recorded(x, y, lr, steps):
-        w = torch.zeros(1, requires_grad=True)
-        b = torch.zeros(1, requires_grad=True)
-        ((w * x + b - y) ** 2).mean().backward()
-        w -= lr * w.grad
-        return w, b
-
-    assert not check_fit_line(recorded)
-    assert "where autograd is not recording" in capsys.readouterr().out
-
-
-def test_fit_line_new_tensor_update_gets_its_hint(capsys) -> None:
-    def new_tensor(x, y, lr, steps):
-        w = torch.zeros(1, requires_grad=True)
-        b = torch.zeros(1, requires_grad=True)
-        for _ in range(steps):
-            ((w * x + b - y) ** 2).mean().backward()
-            w, b = w - lr * w.grad, b - lr * b.grad
-        return w, b
-
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # reading .grad of a non-leaf warns
-        assert not check_fit_line(new_tensor)
-    assert "instead of changing the parameter itself" in capsys.readouterr().out
-
-
-def test_fit_line_too_few_steps_gets_the_general_hint(capsys) -> None:
-    assert not check_fit_line(lambda x, y, lr, steps: fit(x, y, lr, 5))
-    out = capsys.readouterr().out
-    assert "the closed form says" in out and "five steps of section" in out
+@pytest.mark.parametrize(
+    ("wrong", "problem", "hint"),
+    [
+        (pieces_with(lambda k, n, p: 1.0), "the sum of the pieces'", "share of all the points"),
+        (pieces_with(lambda k, n, p: 1 / p), "plain mean of the pieces'", "count for more"),
+        (pieces_with(lambda k, n, p: k / n, reset=True), "one piece alone", "a reset between"),
+        (pieces_with(lambda k, n, p: 1.0, reset=True), "one piece alone", "a reset between"),
+        (pieces_with(lambda k, n, p: 2 * k / n), "dL/dw for pieces of", "Go backward once"),
+    ],
+    ids=["unscaled", "mean-of-pieces", "reset-scaled", "reset", "other"],
+)
+def test_accumulation_mistakes_get_their_hint(wrong, problem, hint, capsys) -> None:
+    fails_with(check_accumulated_gradient, wrong, capsys, PIECES, problem, hint)

@@ -58,14 +58,11 @@ def torch_lines(path: str) -> dict[str, str]:
 
 
 def test_learners_get_the_cpu_build_of_torch_from_pytorchs_index():
-    for path in ("requirements.txt", "requirements-compat.txt"):
-        reqs, options = requirements(path)
-        assert f"--extra-index-url {TORCH_CPU_INDEX}" in options, path
-        torch = torch_lines(path)
-        assert torch["linux"].endswith("+cpu") and torch["win32"].endswith("+cpu"), path
-        assert "+" not in torch["darwin"], (
-            f"{path}: macOS wheels on the package index are CPU builds"
-        )
+    reqs, options = requirements("requirements.txt")
+    assert f"--extra-index-url {TORCH_CPU_INDEX}" in options
+    torch = torch_lines("requirements.txt")
+    assert torch["linux"].endswith("+cpu") and torch["win32"].endswith("+cpu")
+    assert "+" not in torch["darwin"], "macOS wheels on the package index are CPU builds"
 
 
 def test_learners_install_no_test_tools():
@@ -121,18 +118,72 @@ def test_pyproject_gives_ranges_not_pins():
         assert req.specifier and all(s.operator == ">=" for s in req.specifier), dep
 
 
-def test_compat_environment_uses_the_lowest_allowed_versions():
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    lowest = {
-        Requirement(d).name: next(iter(Requirement(d).specifier)).version
-        for d in project["dependencies"]
-    }
+#: Colab's stack as the compat leg runs it (issue "The stacks learners really run").
+COLAB = {
+    "torch": "2.11.0",
+    "numpy": "2.1.3",
+    "matplotlib": "3.10.0",
+    "ipywidgets": "7.7.1",
+    "ipykernel": "6.17.1",
+    "ipython": "7.34.0",
+    "jupyter-client": "7.4.9",
+    "nbclient": "0.10.4",
+}
+
+
+def test_compat_environment_is_colabs_stack():
     compat = pins("requirements-compat.txt")
+    assert {name: compat.get(name) for name in COLAB} == COLAB
+    reqs, options = requirements("requirements-compat.txt")
+    # torch as Colab has it: the package index's CUDA build, not PyTorch's CPU index.
+    assert not options, "compat installs from the package index alone"
+    assert torch_lines("requirements-compat.txt") == dict.fromkeys(
+        ("linux", "win32", "darwin"), "==" + COLAB["torch"]
+    )
     main = pins("requirements.txt") | pins("requirements-test.txt")
-    for name in ("numpy", "matplotlib"):
-        assert compat[name] == lowest[name] + ".0", name
-    assert compat["ipywidgets"].startswith("7.7") and lowest["ipywidgets"] == "7.7"
-    assert compat["torch"] == main["torch"], "torch stays at the pinned CPU build"
-    assert torch_lines("requirements-compat.txt") == torch_lines("requirements.txt")
-    for name in set(compat) - {"numpy", "matplotlib", "ipywidgets"}:
+    for name in TEST_TOOLS & set(compat):  # the test tools are the same as the main leg's
         assert compat[name] == main[name], name
+
+
+def test_pyproject_floors_are_the_compat_legs_versions():
+    # The lowest versions helpers claims are the ones the compat leg really tests.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    compat = pins("requirements-compat.txt")
+    for dep in project["dependencies"]:
+        req = Requirement(dep)
+        (spec,) = req.specifier
+        assert compat[req.name].startswith(spec.version + "."), (dep, compat[req.name])
+    assert project["requires-python"] == ">=3.11"
+    tested = {c.rsplit(" :: ", 1)[1] for c in project["classifiers"] if "Python :: 3." in c}
+    assert tested == {"3.11", "3.12", "3.13"}
+
+
+def test_future_environment_is_unpinned_and_names_what_it_tracks():
+    reqs, options = requirements("requirements-future.txt")
+    assert not options
+    for r in reqs:  # the newest: no pins, no caps; a floor only where a cap must not hide it
+        assert r.marker is None and all(spec.operator == ">=" for spec in r.specifier), r
+    names = {r.name.lower() for r in reqs}
+    assert {"torch", "numpy", "matplotlib", "ipywidgets", "jupyterlab"} <= names
+    assert {"pytest", "nbval", "hypothesis"} <= names
+
+
+def test_the_sanitizer_makes_autograd_node_names_the_same_on_every_torch():
+    # torch 2.11 names the node "SubBackward0" in an in-place error, 2.13 and later "Sub".
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "notebooks" / "sanitize.cfg")
+    rules = [
+        (re.compile(c["regex"]), c["replace"]) for c in map(config.__getitem__, config.sections())
+    ]
+
+    def sanitized(text: str) -> str:
+        for regex, replace in rules:
+            text = regex.sub(replace, text)
+        return text
+
+    old = "[torch.FloatTensor [100, 1]], which is output 0 of SubBackward0, is at version 1"
+    new = "[torch.FloatTensor [100, 1]], which is output 0 of Sub, is at version 1"
+    assert sanitized(old) == sanitized(new) == new
+    assert sanitized("grad_fn=<SubBackward0>") == "grad_fn=<SubBackward0>"  # only that wording

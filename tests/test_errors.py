@@ -54,3 +54,46 @@ def test_an_error_from_the_cell_itself_hides_nothing():
 def test_outside_ipython_it_changes_nothing(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.delitem(sys.modules, "IPython", raising=False)
     assert helpers.short_tracebacks() is False
+
+
+class _Compiler7:
+    """IPython 7's compiler, as far as short_tracebacks uses it: no ``_filename_map``."""
+
+    def cache(self, transformed_code, number=0, raw_code=None):
+        return f"/tmp/ipykernel_1/{abs(hash(raw_code or transformed_code))}.py"
+
+
+class _Shell:
+    def __init__(self, compiler):
+        self.compile, self.handlers = compiler, []
+
+    def set_custom_exc(self, types, handler):
+        self.handlers.append((types, handler))
+
+    def _showtraceback(self, etype, value, lines):
+        self.shown = lines
+
+
+@pytest.mark.parametrize("ipython", [7, 8])
+def test_cells_are_named_by_number_on_ipython_7_and_8(ipython, monkeypatch):
+    # IPython 8+ keeps the map of cell files to numbers; Colab's IPython 7.34 does not,
+    # and its tracebacks said "Cell, line 4" where newer ones say "Cell In[16], line 4".
+    compiler = _Compiler7()
+    if ipython == 8:
+        compiler._filename_map = {}
+    shell = _Shell(compiler)
+    monkeypatch.setattr(helpers.errors, "_shell", lambda: shell)
+    assert helpers.short_tracebacks() and helpers.short_tracebacks()  # twice is harmless
+    code = "x = 1\nraise KeyError('w')\n"
+    name = shell.compile.cache(code, 16, raw_code=code)
+    if ipython == 8:
+        compiler._filename_map[name] = 16  # what IPython 8's own cache does
+    linecache.cache[name] = (len(code), None, code.splitlines(True), name)
+    try:
+        exec(compile(code, name, "exec"), {})
+    except KeyError:
+        etype, value, tb = sys.exc_info()
+    (_, handler) = shell.handlers[-1]
+    handler(shell, etype, value, tb.tb_next)
+    assert shell.shown[1] == "  Cell In[16], line 2"
+    assert shell.shown[-1] == "KeyError: 'w'"

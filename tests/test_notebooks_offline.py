@@ -87,6 +87,20 @@ def test_the_memory_watch_speaks_once_when_the_ceiling_is_passed(capsys):
     assert err.count("over the 0 MB ceiling") == 1
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux only (VmHWM)")
+def test_the_memory_reading_is_the_childs_own_not_its_parents():
+    # Linux carries ru_maxrss over from a parent (fork, then exec): a pytest process that
+    # imported torch's CUDA build made even notebook 01 "peak" at 830 MB. VmHWM is the child's.
+    ballast = b"\x01" * (400 * 2**20)  # this process now holds 400 MB
+    code = "import offline_runner; print(offline_runner.peak_rss_mb())"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=RUNNER.parent, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert float(done.stdout) < 200, f"the child read {done.stdout.strip()} MB: its parent's peak"
+    del ballast
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_cells_marked_to_raise_have_a_stored_error_and_no_other_does(path):
     # Strict nbval compares stored outputs, so with this a marked cell that stops raising

@@ -257,6 +257,12 @@ def test_the_zoom_states_its_range_keeps_styles_and_has_its_own_legend():
     assert [t.get_text() for t in zoom.get_legend().get_texts()][-1] == "closed form"
     with pytest.raises(ValueError, match="first must be an int from 1 to 4"):
         helpers.plot_loss_zoom(losses, first=5)
+    window = helpers.plot_loss_zoom(losses, first=1, last=2)
+    assert (
+        list(window.get_lines()[0].get_xdata()) == [1, 2] and "epochs 1 to 2" in window.get_title()
+    )
+    with pytest.raises(ValueError, match="last must be an int from 3 to 4"):
+        helpers.plot_loss_zoom(losses, first=3, last=2)
     plt.close("all")
 
 
@@ -271,3 +277,12 @@ def test_series_style_and_log_label():
     assert log_label("RMSE (g)") == "RMSE (g, log scale)"
     assert log_label("loss") == "loss (log scale)"
     assert log_label("RMSE (g), log scale") == "RMSE (g), log scale"
+
+
+def test_text_is_never_made_smaller_than_the_style_asks():
+    with matplotlib.rc_context({"xtick.labelsize": 14, "ytick.labelsize": 6}):
+        ax = helpers.plot_losses(CURVES)
+        ax.figure.canvas.draw()
+        assert {t.get_fontsize() for t in ax.get_xticklabels()} == {14}
+        assert min(t.get_fontsize() for t in ax.get_yticklabels()) == 10
+    plt.close(ax.figure)

@@ -1,4 +1,4 @@
-"""The classroom edition (``make student``, helpers/classroom.py) and the committed student/.
+"""The classroom edition (``make student``, helpers/classroom/student.py) and the committed student/.
 
 student/ must be exactly what ``make student`` makes of notebooks/ (so it is never stale),
 hold no solution text, carry its own badges, and hand out stubs that get "not yet".
@@ -20,7 +20,6 @@ from notebook_files import NOTEBOOKS, ROOT
 from torch import nn
 
 import helpers
-from helpers import classroom
 from helpers.classroom import (
     badge_urls,
     build_student,
@@ -31,6 +30,7 @@ from helpers.classroom import (
     student_text,
     untagged_problems,
 )
+from helpers.classroom import student as classroom
 
 SLUG, REF = course_slug_ref(ROOT)
 STUDENT = sorted((ROOT / "student").glob("[0-9][0-9]_*.ipynb"))
@@ -127,7 +127,7 @@ def test_student_copy_keeps_everything_else(source, student):
         assert a.cell_type == b.cell_type and tags(a) == tags(b), i
         if i > 0:  # the first cell differs in its badges only
             assert a.source == b.source, i
-        if {"exercise-check", "hide-output"} & set(tags(a)):  # the learner runs these
+        if {"exercise-check", "hide-output"} & set(tags(a)):  # cleared for the learner to run
             assert b.outputs == [] and b.execution_count is None, i
         elif a.cell_type == "code":
             assert (a.outputs, a.execution_count) == (b.outputs, b.execution_count), i

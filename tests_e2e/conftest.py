@@ -44,7 +44,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SERVER_START_TIMEOUT_S = 90
-VIEWPORT = {"width": 1280, "height": 900}
+# A projector's size: every figure is screenshot as a classroom would see it.
+VIEWPORT = {"width": 1280, "height": 720}
 WIDGET_EXTENSION = "@jupyter-widgets/jupyterlab-manager"
 
 # Written into the server's temporary user-settings folder: no news or update checks (no

@@ -8,7 +8,11 @@ what is on the page:
 - every figure the committed notebook shows is displayed again, as a loaded image;
 - every widget output renders as a live widget (not its text fallback);
 - notebook 01's playground: moving the "learning rate" slider redraws the plot below it.
-One full-page screenshot per notebook goes to artifacts/screenshots/NN_name.png.
+One full-page screenshot per notebook goes to artifacts/screenshots/NN_name.png, and every
+figure, at a projector's 1280x720 and at the size the notebook column shows it, twice:
+NN_name_cellCC_figK.png in colour and NN_name_cellCC_figK_grey.png with the page rendered in
+greyscale (CSS `filter: grayscale(1)`): look at those, every figure must still tell its
+lines apart (CONTRIBUTING.md, "Figures").
 """
 
 from __future__ import annotations
@@ -300,6 +304,46 @@ def check_outputs(name: str, stored: list[StoredCell], live: list[dict]) -> list
     return problems
 
 
+# Mark every shown figure with data-e2e-figure="CELL-K" (cell index, figure number in the
+# cell) so each can be screenshot on its own; return the marks in order.
+JS_MARK_FIGURES = """
+() => {
+  const cells = window.jupyterapp.shell.currentWidget.content.widgets;
+  const marks = [];
+  cells.forEach((cell, i) => {
+    cell.node.querySelectorAll('.jp-RenderedImage img').forEach((img, k) => {
+      if (!(img.complete && img.naturalWidth > 0)) return;
+      img.setAttribute('data-e2e-figure', `${i}-${k}`);
+      marks.push({mark: `${i}-${k}`, cell: i, k, natural: img.naturalWidth,
+                  shown: Math.round(img.getBoundingClientRect().width)});
+    });
+  });
+  return marks;
+}
+"""
+GREYSCALE_JS = "(on) => { document.documentElement.style.filter = on ? 'grayscale(1)' : ''; }"
+
+
+def screenshot_figures(page: Any, stem: str, shots: Path) -> list[dict]:
+    """Screenshot every figure on the page in colour, then with the page in greyscale.
+
+    Returns the figures' marks with their natural and shown widths (px), for the report.
+    """
+    marks = page.evaluate(JS_MARK_FIGURES)
+    for grey in (False, True):
+        page.evaluate(GREYSCALE_JS, grey)
+        for m in marks:
+            figure = page.locator(f"[data-e2e-figure='{m['mark']}']")
+            figure.scroll_into_view_if_needed()
+            suffix = "_grey" if grey else ""
+            figure.screenshot(
+                path=str(shots / f"{stem}_cell{m['cell']:02d}_fig{m['k']}{suffix}.png")
+            )
+    page.evaluate(GREYSCALE_JS, False)
+    (shots / f"{stem}_figures.json").write_text(json.dumps(marks, indent=1), encoding="utf-8")
+    return marks
+
+
 def move_lr_slider(page: Any, name: str, cell_index: int, shots: Path) -> None:
     """Notebook 01's playground: the learning-rate slider must redraw the figure below it."""
     panel_id = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
@@ -345,18 +389,31 @@ def move_lr_slider(page: Any, name: str, cell_index: int, shots: Path) -> None:
             f"{name}: learning rate moved {before_lr} -> {after_lr} but the plot was not "
             f"redrawn within {REDRAW_TIMEOUT_S} s ({exc.__class__.__name__})"
         )
-    # Each key press committed a value, so redraws may still be queued: wait for the last one.
-    page.wait_for_function(
-        """([cell, state]) => {
-             const src = cell.querySelector('.jp-RenderedImage img').src;
-             const now = Date.now();
-             if (src !== state.src) { state.src = src; state.since = now; }
-             return now - state.since > 1500;
-           }""",
-        arg=[cell.element_handle(), {"src": "", "since": 0}],
-        timeout=REDRAW_TIMEOUT_S * 1000,
-        polling=250,
-    )
+    # Each key press committed a value, so redraws may still be queued: wait for the last one,
+    # the figure whose words (its text/plain, for readers without the image) name the learning
+    # rate the slider shows (both written with 3 significant digits), and for its image.
+    try:
+        page.wait_for_function(
+            """([index, lr]) => {
+                 const cell = window.jupyterapp.shell.currentWidget.content.widgets[index];
+                 const outputs = cell.model.outputs.toJSON();
+                 const words = outputs.map((o) => [].concat((o.data || {})['text/plain'] || [])
+                                                     .join(''));
+                 const img = cell.node.querySelector('.jp-RenderedImage img');
+                 const drawn = words.map((w) => /learning rate (\\S+) for/.exec(w))
+                                    .filter((m) => m).map((m) => parseFloat(m[1]));
+                 return drawn.some((v) => Math.abs(v - parseFloat(lr)) <= 1e-9 * Math.abs(v))
+                        && !!img && img.complete && img.naturalWidth > 0;
+               }""",
+            arg=[cell_index, after_lr],
+            timeout=REDRAW_TIMEOUT_S * 1000,
+            polling=250,
+        )
+    except Exception as exc:  # playwright's TimeoutError
+        pytest.fail(
+            f"{name}: the slider reads {after_lr} but no figure described as drawn for "
+            f"'learning rate {after_lr}' within {REDRAW_TIMEOUT_S} s ({exc.__class__.__name__})"
+        )
     stem = Path(name).stem
     cell.screenshot(path=str(shots / f"{stem}_playground.png"))
 
@@ -399,6 +456,9 @@ def test_notebook_runs_in_jupyterlab(
     page.wait_for_timeout(500)
 
     live = page.evaluate(JS_OUTPUTS)
+    figures = screenshot_figures(page, notebook.stem, screenshot_dir)
+    shown = sum(c["imagesShown"] for c in live)
+    assert len(figures) == shown, f"{name}: {shown} figures shown, {len(figures)} screenshot"
     full_page_screenshot(page, screenshot_dir / f"{notebook.stem}.png")
     problems = check_outputs(name, stored, live)
     assert not problems, (

@@ -1,6 +1,10 @@
 """Checks for the exercises of notebook 03 (nn.Module, nn.MSELoss and torch.optim).
 
 Taught in: 03 · nn.Module, nn.MSELoss and torch.optim, section "Exercises".
+
+Both checks are :class:`~helpers.checks.Exercise` objects: ``cases(seed)`` draws the inputs,
+``probe`` builds the tensors and modules from them and calls the learner's function (it
+computes no expected value), ``judge`` computes the expected values and compares.
 """
 
 from __future__ import annotations
@@ -10,143 +14,364 @@ from typing import Any
 
 import numpy as np
 
-from ..data import make_line_data, make_linear_data
-from ..reference import closed_form_fit
-from . import CheckResult, Mismatch, expect_close, expect_returned, run_check
+from . import Exercise, Mismatch, as_values, close_to, expect_returned
 
-__all__ = ["check_train_linear", "check_predict"]
+__all__ = ["check_quadratic_model", "check_unstandardise"]
 
 
-def _params(model: Any) -> np.ndarray:
-    """An nn.Linear(d, 1)'s weights and bias as one float64 array of d + 1 numbers."""
-    weights = model.weight.detach().double().numpy().reshape(-1)
-    return np.append(weights, float(model.bias.detach()))
+def _fmt(values: Any) -> str:
+    """A short list of numbers for a message, 4 significant digits each."""
+    return "[" + ", ".join(f"{v:.4g}" for v in np.asarray(values, dtype=float).reshape(-1)) + "]"
 
 
-def _replay(x: Any, y: Any, lr: float, epochs: int, *, reset: bool) -> np.ndarray:
-    """Train nn.Linear from the check's seed, resetting the gradients or not."""
+# ------------------------------------------------------------------ exercise 1
+_QUADRATIC_HINT = (
+    "a module registers as parameters exactly the nn.Parameter objects assigned to it in "
+    "__init__, and forward computes the prediction from them, so that autograd can follow "
+    "every one of the three (sections 1 and 1.1)."
+)
+_SUPER_HINT = (
+    "nn.Module's own set-up must run first, before the first parameter is assigned: that is "
+    "the pitfall of section 1.1."
+)
+_COLUMN_HINT = (
+    "x comes in as a column of shape (N, 1). Keep that shape, so that the predictions match "
+    "targets of shape (N, 1): with (N,) the loss broadcasts (section 6)."
+)
+
+
+def _quadratic_cases(seed: int) -> list[dict[str, Any]]:
+    """Coefficients (a, b, c), inputs x and targets y: one fixed case, then random ones.
+
+    The three coefficients are at least 0.5 apart, so the judge can tell which parameter is
+    which by its starting value.
+    """
+    rng = np.random.default_rng(seed)
+    cases = [{"abc": [0.5, -1.0, 2.0], "x": [-2.0, -1.0, 0.0, 1.0, 2.0, 3.0]}]
+    for n in (5, int(rng.integers(6, 13))):
+        while True:
+            abc = np.round(rng.uniform(-3.0, 3.0, 3), 3)
+            gaps = np.abs(abc[:, None] - abc[None, :]) + np.eye(3)
+            if gaps.min() >= 0.5:
+                break
+        cases.append({"abc": abc.tolist(), "x": np.round(rng.normal(0.0, 2.0, n), 3).tolist()})
+    for case in cases:
+        case["y"] = np.round(rng.normal(0.0, 3.0, len(case["x"])), 3).tolist()
+    return cases
+
+
+def _build_quadratic(fn: Callable[..., Any], abc: list[float]) -> Any:
+    """Call the learner's ``fn(a, b, c)``; a Mismatch for what only this side can see."""
+    from torch import nn
+
+    try:
+        model = fn(*abc)
+    except AttributeError as exc:
+        if "before Module.__init__" in str(exc):
+            raise Mismatch(f"creating the module failed: {exc}.", hint=_SUPER_HINT) from None
+        raise
+    expect_returned(model, "the module")
+    if isinstance(model, type) and issubclass(model, nn.Module):
+        raise Mismatch(
+            "you returned the class itself, not a module made from it.",
+            hint="a class is the recipe; the function should hand back one object built from "
+            "it, with a, b and c as its starting values.",
+        )
+    if not isinstance(model, nn.Module):
+        raise Mismatch(f"return an nn.Module, got {type(model).__name__}.")
+    return model
+
+
+def _quadratic_probe(fn: Callable[..., Any], cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For each case: the module's parameters (name, value, gradient of the MSE after one
+    backward pass), its predictions, their shape and dtype, and any tensor attributes that
+    require grad but are not registered."""
     import torch
     from torch import nn
 
-    torch.manual_seed(0)
-    model = nn.Linear(x.shape[1], 1)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    for _ in range(epochs):
-        if reset:
-            optimizer.zero_grad()
-        nn.functional.mse_loss(model(x), y).backward()
-        optimizer.step()
-    return _params(model)
-
-
-def _diagnose_training(got: np.ndarray, x: Any, y: Any, lr: float, epochs: int) -> None:
-    """Raise a :class:`Mismatch` aimed at a frozen model or a forgotten gradient reset."""
-    if np.allclose(got, _replay(x, y, lr, 0, reset=True), atol=1e-6):
-        raise Mismatch(
-            "the layer's parameters are still their random starting values.",
-            hint="a loop that only computes the loss changes nothing: the gradients must be "
-            "computed and the optimizer must take its step (section 4.1).",
+    out = []
+    for case in cases:
+        model = _build_quadratic(fn, case["abc"])
+        x = torch.tensor(case["x"], dtype=torch.float32).view(-1, 1)
+        y = torch.tensor(case["y"], dtype=torch.float32).view(-1, 1)
+        loose = [
+            name
+            for name, v in vars(model).items()
+            if isinstance(v, torch.Tensor) and v.requires_grad
+        ]
+        pred = model(x)
+        if not isinstance(pred, torch.Tensor):
+            raise Mismatch(f"the module's forward returned {type(pred).__name__}, not a tensor.")
+        model.zero_grad(set_to_none=True)
+        if pred.shape == y.shape and pred.requires_grad:
+            nn.functional.mse_loss(pred, y).backward()
+        out.append(
+            {
+                "params": [
+                    {"name": name, "value": p.detach(), "grad": p.grad}
+                    for name, p in model.named_parameters()
+                ],
+                "loose": loose,
+                "pred": pred.detach().double(),
+                "dtype": str(pred.dtype).replace("torch.", ""),
+            }
         )
-    piled = _replay(x, y, lr, epochs, reset=False)
-    if np.all(np.isfinite(piled)) and np.allclose(got, piled, rtol=1e-3, atol=1e-3):
+    return out
+
+
+def _quadratic_values(out: dict[str, Any], abc: np.ndarray) -> np.ndarray:
+    """The starting values of the module's parameters; a Mismatch unless they are a, b, c."""
+    params = out["params"]
+    if not params:
+        loose = f" ({', '.join(out['loose'])} are plain tensors)" if out["loose"] else ""
         raise Mismatch(
-            "your loss stops falling after the first epochs.",
-            hint="are the gradients reset before each backward pass? (section 3)",
+            f"the module has no parameters{loose}: parameters() yields nothing, so an "
+            "optimizer built on it would update nothing.",
+            hint="only nn.Parameter attributes are registered: a plain tensor that "
+            "requires grad is invisible to parameters() (section 1).",
+        )
+    sizes = [np.size(p["value"]) for p in params]
+    if len(params) != 3 or sizes != [1, 1, 1]:
+        raise Mismatch(
+            f"the module has {len(params)} parameter(s) holding {sizes} numbers; expected "
+            "three parameters of one number each: a, b and c."
+        )
+    values = np.array([float(np.reshape(p["value"], -1)[0]) for p in params])
+    if not np.allclose(np.sort(values), np.sort(abc), atol=1e-6):
+        raise Mismatch(
+            f"for a, b, c = {_fmt(abc)} the parameters start at {_fmt(values)}.",
+            hint="each parameter should start at the number passed for it.",
+        )
+    return values
+
+
+def _quadratic_predictions(out: dict[str, Any], abc: np.ndarray, x: np.ndarray) -> None:
+    """A Mismatch unless the predictions are a x² + b x + c, (N, 1), float32."""
+    expected = abc[0] * x**2 + abc[1] * x + abc[2]
+    pred = np.asarray(out["pred"], dtype=float)
+    if pred.shape != (len(x), 1):
+        raise Mismatch(
+            f"for x of shape ({len(x)}, 1) the predictions have shape {pred.shape}, "
+            f"expected ({len(x)}, 1).",
+            hint=_COLUMN_HINT if pred.size == len(x) else None,
+        )
+    pred = pred.reshape(-1)
+    swapped = [
+        abc[1] * x**2 + abc[0] * x + abc[2],
+        abc[2] * x**2 + abc[1] * x + abc[0],
+        abc[0] * x**2 + abc[2] * x + abc[1],
+    ]
+    if not close_to(pred, expected, rtol=1e-4):
+        if any(close_to(pred, s, rtol=1e-4) for s in swapped):
+            raise Mismatch(
+                f"for a, b, c = {_fmt(abc)} two coefficients are swapped in the prediction.",
+                hint="a multiplies x squared, b multiplies x, and c is added on its own.",
+            )
+        raise Mismatch(
+            f"for a, b, c = {_fmt(abc)} and x = {_fmt(x[:3])}... the predictions are "
+            f"{_fmt(pred[:3])}..., expected {_fmt(expected[:3])}..."
+        )
+    if out["dtype"] != "float32":
+        raise Mismatch(
+            f"the predictions are {out['dtype']}, but the course's models compute in float32.",
+            hint="a parameter made from a float64 tensor makes every prediction float64; "
+            "create the parameters in float32, the default for Python floats (section 4.3).",
         )
 
 
-def _check_layer(model: Any, d: int) -> None:
-    """Raise a :class:`Mismatch` unless ``model`` is an nn.Linear with d inputs and 1 output."""
+def _quadratic_gradients(
+    out: dict[str, Any], values: np.ndarray, abc: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> None:
+    """A Mismatch unless every parameter got the MSE's gradient for its coefficient."""
+    residual = abc[0] * x**2 + abc[1] * x + abc[2] - y
+    grads = {"a": np.mean(2 * residual * x**2), "b": np.mean(2 * residual * x)}
+    grads["c"] = np.mean(2 * residual)
+    for p, value in zip(out["params"], values, strict=True):
+        which = "abc"[int(np.argmin(np.abs(abc - value)))]
+        if p["grad"] is None:
+            named = f"{p['name']}" + (f" (coefficient {which})" if p["name"] != which else "")
+            raise Mismatch(
+                f"the parameter {named} got no gradient from the loss: the prediction does "
+                "not depend on it.",
+                hint="compute the prediction from the parameters themselves, not from "
+                "numbers copied out of them, so that autograd can follow (notebook 02).",
+            )
+        got = float(np.reshape(p["grad"], -1)[0])
+        if not np.isclose(got, grads[which], rtol=1e-3, atol=1e-4):
+            raise Mismatch(
+                f"dL/d{which} is {got:.4g}, expected {grads[which]:.4g}, for the MSE on "
+                f"a, b, c = {_fmt(abc)}."
+            )
+
+
+def _quadratic_judge(cases: list[dict[str, Any]], outputs: list[dict[str, Any]]) -> str:
+    for case, out in zip(cases, outputs, strict=True):
+        abc = np.asarray(case["abc"], dtype=float)
+        x, y = np.asarray(case["x"], dtype=float), np.asarray(case["y"], dtype=float)
+        values = _quadratic_values(out, abc)
+        _quadratic_predictions(out, abc, x)
+        _quadratic_gradients(out, values, abc, x, y)
+    return (
+        "three registered parameters, (N, 1) predictions of a x² + b x + c, and autograd "
+        "reaches all three."
+    )
+
+
+#: Exercise 1: ``quadratic_model(a, b, c) -> nn.Module`` for y = a x² + b x + c.
+check_quadratic_model = Exercise(
+    "Exercise 1 (quadratic_model)",
+    _QUADRATIC_HINT,
+    cases=_quadratic_cases,
+    probe=_quadratic_probe,
+    judge=_quadratic_judge,
+    seed=3,
+)
+
+
+# ------------------------------------------------------------------ exercise 2
+_UNSTANDARDISE_HINT = (
+    "write the layer's output for z = (x - mu) / sigma out in x: each weight is divided by "
+    "its column's sigma, and what is left over without x joins the bias. Then put those "
+    "numbers into a new nn.Linear(d, 1) (section 4 did it by hand for one feature)."
+)
+
+
+def _unstandardise_cases(seed: int) -> list[dict[str, Any]]:
+    """A trained layer (weight, bias), the training statistics (mu, sigma) and raw inputs x:
+    one fixed one-feature case, then random cases with 3 and 2 features."""
+    rng = np.random.default_rng(seed)
+    cases = [
+        {
+            "weight": [3.0],
+            "bias": 1.0,
+            "mu": [5.0],
+            "sigma": [2.0],
+            "x": [[0.0], [5.0], [10.0]],
+        }
+    ]
+    for d in (3, 2):
+        mu = np.round(rng.uniform(-10.0, 10.0, d), 3)
+        sigma = np.round(rng.uniform(0.5, 5.0, d), 3)
+        cases.append(
+            {
+                "weight": np.round(rng.uniform(-3.0, 3.0, d), 3).tolist(),
+                "bias": round(float(rng.uniform(-3.0, 3.0)), 3),
+                "mu": mu.tolist(),
+                "sigma": sigma.tolist(),
+                "x": np.round(mu + sigma * rng.normal(size=(6, d)), 3).tolist(),
+            }
+        )
+    return cases
+
+
+def _unstandardise_probe(
+    fn: Callable[..., Any], cases: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """For each case: what came back (a Linear? model_z itself?), its weight, bias and
+    predictions on raw x, and model_z's parameters afterwards."""
+    import torch
     from torch import nn
 
-    expect_returned(model, "the trained layer")
-    if not isinstance(model, nn.Linear):
-        raise Mismatch(f"return the trained linear layer itself, got {type(model).__name__}.")
-    if tuple(model.weight.shape) != (1, d):
-        raise Mismatch(
-            f"for x with {d} features the layer needs {d} inputs and 1 output, got a weight "
-            f"of shape {tuple(model.weight.shape)}.",
-            hint="the number of inputs of the layer is the number of columns of x.",
-        )
-
-
-def check_train_linear(train_linear: Callable[..., Any]) -> CheckResult:
-    """Exercise 1: ``train_linear(x, y, lr, epochs) -> nn.Linear`` trained with SGD.
-
-    x is an (N, d) and y an (N, 1) float32 tensor; the returned layer must be ``nn.Linear(d, 1)``.
-    """
-
-    def test(fn: Callable[..., Any]) -> str:
-        import torch
-
-        x1, y1 = make_line_data(as_tensor=True)
-        cases = [
-            (make_linear_data(60, [1.0, -2.0, 0.5], 3.0, seed=1, as_tensor=True), 0.5, 200),
-            (((x1 - 5.0) / 3.0, y1), 0.5, 100),
-        ]
-        for (x, y), lr, epochs in cases:
-            torch.manual_seed(0)
-            model = fn(x.clone(), y.clone(), lr, epochs)
-            _check_layer(model, x.shape[1])
-            w_ref, b_ref = closed_form_fit(x, y)
-            got, ref = _params(model), np.append(w_ref, b_ref)
-            if not np.max(np.abs(got - ref)) < 1e-3:
-                _diagnose_training(got, x, y, lr, epochs)
-                raise Mismatch(
-                    f"after {epochs} epochs with lr {lr} on {x.shape[1]} feature(s) the "
-                    f"parameters are {np.round(got, 4).tolist()}, "
-                    f"the closed form says {np.round(ref, 4).tolist()}."
-                )
-        return "nn.Linear trained with SGD agrees with the closed form within 1e-3 on 2 datasets."
-
-    return run_check(
-        "Exercise 1 (train_linear)",
-        train_linear,
-        test,
-        "PyTorch's pieces take the five steps: a linear layer sized to the features, the MSE "
-        "loss module, and an SGD optimizer built on that layer's parameters. Each epoch "
-        "resets the gradients, predicts, computes the loss, goes backward and steps (section 3).",
-    )
-
-
-def check_predict(predict: Callable[..., Any]) -> CheckResult:
-    """Exercise 2: ``predict(model, x_new) -> (M, 1) tensor`` in eval mode without a graph."""
-
-    def test(fn: Callable[..., Any]) -> str:
-        import torch
-        from torch import nn
-
-        linear = nn.Linear(2, 1)
+    out = []
+    for case in cases:
+        d = len(case["mu"])
+        model_z = nn.Linear(d, 1)
         with torch.no_grad():
-            linear.weight.copy_(torch.tensor([[2.0, -1.0]]))
-            linear.bias.fill_(0.5)
-        model = nn.Sequential(linear, nn.Dropout(p=0.5))  # dropout changes outputs in train mode
-        model.train()
-        x_new = torch.tensor([[1.0, 0.0], [0.0, 1.0], [3.0, 2.0], [-1.0, 4.0]])
-        torch.manual_seed(0)
-        pred = expect_returned(fn(model, x_new.clone()), "the predictions")
-        if not isinstance(pred, torch.Tensor):
-            raise Mismatch(f"return the predictions as a tensor, got {type(pred).__name__}.")
-        if model.training:
-            raise Mismatch(
-                "the model is still in training mode, so its dropout layer zeroed some "
-                "predictions at random.",
-                hint="layers such as dropout behave differently for prediction: switch the "
-                "model's mode first (section 8).",
-            )
-        if pred.requires_grad:
-            raise Mismatch(
-                "the predictions require grad, so autograd recorded a graph for them.",
-                hint="predictions need no gradients: compute them where autograd records "
-                "nothing (section 8).",
-            )
-        expect_close(pred, [[2.5], [-0.5], [4.5], [-5.5]], "the predictions")
-        return "eval mode, no graph, and the right (M, 1) predictions."
+            model_z.weight.copy_(torch.tensor([case["weight"]]))
+            model_z.bias.fill_(case["bias"])
+        mu = torch.tensor(case["mu"], dtype=torch.float32)
+        sigma = torch.tensor(case["sigma"], dtype=torch.float32)
+        try:
+            model = fn(model_z, mu.clone(), sigma.clone())
+        except RuntimeError as exc:
+            if "leaf Variable that requires grad" in str(exc):
+                raise Mismatch(
+                    "writing into a parameter failed: autograd does not let you change a "
+                    "parameter in place while it records.",
+                    hint="compute the new weight and bias first, then write them into the new "
+                    "layer where autograd records nothing, or hand them over as a state_dict "
+                    "(sections 3 and 8).",
+                ) from None
+            raise
+        expect_returned(model, "the new layer")
+        if not isinstance(model, nn.Module):
+            raise Mismatch(f"return an nn.Linear(d, 1), got {type(model).__name__}.")
+        x = torch.tensor(case["x"], dtype=torch.float32)
+        with torch.no_grad():
+            pred = model(x)
+        out.append(
+            {
+                "same_object": model is model_z,
+                "is_linear": isinstance(model, nn.Linear),
+                "weight": getattr(model, "weight", None),
+                "bias": getattr(model, "bias", None),
+                "pred": pred.double(),
+                "weight_z": model_z.weight.detach().double(),
+                "bias_z": model_z.bias.detach().double(),
+            }
+        )
+    return out
 
-    return run_check(
-        "Exercise 2 (predict)",
-        predict,
-        test,
-        "two things make a prediction: the model in its prediction mode, and no graph "
-        "recorded while it runs (section 8).",
-    )
+
+def _unstandardise_judge(cases: list[dict[str, Any]], outputs: list[dict[str, Any]]) -> str:
+    for case, out in zip(cases, outputs, strict=True):
+        w, b = np.asarray(case["weight"], dtype=float), float(case["bias"])
+        mu, sigma = np.asarray(case["mu"], dtype=float), np.asarray(case["sigma"], dtype=float)
+        x = np.asarray(case["x"], dtype=float)
+        d = len(mu)
+        where = f"for {d} feature(s), mu {_fmt(mu)} and sigma {_fmt(sigma)}"
+        untouched = close_to(as_values(out["weight_z"], "model_z's weight").reshape(-1), w) and (
+            close_to(float(np.reshape(out["bias_z"], -1)[0]), b)
+        )
+        if not untouched:
+            raise Mismatch(
+                "model_z's own parameters changed.",
+                hint="leave the trained layer as it was and build a new one: the caller may "
+                "still use model_z on standardised inputs.",
+            )
+        if out["same_object"]:
+            raise Mismatch(
+                "you returned model_z itself, which still expects standardised inputs.",
+                hint="the new layer takes raw x; its weight and bias differ from model_z's.",
+            )
+        if not out["is_linear"]:
+            raise Mismatch("return an nn.Linear(d, 1), so that it can be saved and reused.")
+        weight = as_values(out["weight"], "the new layer's weight")
+        if weight.shape != (1, d):
+            raise Mismatch(f"the new layer's weight has shape {weight.shape}, expected (1, {d}).")
+        expected = ((x - mu) / sigma) @ w + b
+        pred = np.asarray(out["pred"], dtype=float).reshape(-1)
+        if close_to(pred, expected, rtol=1e-4) or np.allclose(pred, expected, atol=1e-4):
+            continue
+        got_w = weight.reshape(-1)
+        got_b = float(np.reshape(as_values(out["bias"], "the new layer's bias"), -1)[0])
+        if close_to(got_w, w / sigma) and close_to(got_b, b):
+            raise Mismatch(
+                f"{where} the weights are right but the bias is still model_z's {b:.4g}.",
+                hint="shifting x by mu moves the intercept too: what does model_z predict for "
+                "z = 0, and which x is that?",
+            )
+        if close_to(got_w, w * sigma):
+            raise Mismatch(
+                f"{where} the weights are {_fmt(got_w)}, model_z's weights times sigma.",
+                hint="one unit of z is sigma units of x, so a slope per unit of x is the slope "
+                "per unit of z divided by sigma.",
+            )
+        if close_to(got_w, w) and close_to(got_b, b):
+            raise Mismatch(f"{where} the new layer has model_z's weight and bias unchanged.")
+        raise Mismatch(
+            f"{where} the new layer predicts {_fmt(pred[:3])}... for raw x, but model_z on "
+            f"the standardised x predicts {_fmt(expected[:3])}..."
+        )
+    return "the new layer on raw x predicts what model_z predicts on standardised x, and model_z is untouched."
+
+
+#: Exercise 2: ``unstandardise(model_z, mu, sigma) -> nn.Linear(d, 1)`` on raw inputs.
+check_unstandardise = Exercise(
+    "Exercise 2 (unstandardise)",
+    _UNSTANDARDISE_HINT,
+    cases=_unstandardise_cases,
+    probe=_unstandardise_probe,
+    judge=_unstandardise_judge,
+    seed=3,
+)

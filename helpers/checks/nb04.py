@@ -1,6 +1,10 @@
 """Checks for the exercises of notebook 04 (Dataset and DataLoader).
 
 Taught in: 04 · Dataset and DataLoader, section "Exercises".
+
+Every check is an :class:`~helpers.checks.Exercise`: ``cases(seed)`` draws the inputs,
+``probe`` builds tensors (and a DataLoader) from them and calls the learner's function (it
+computes no expected value), ``judge`` computes the expected values and compares.
 """
 
 from __future__ import annotations
@@ -9,72 +13,219 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import torch
-from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
 
-from ..data import make_intercept_slope_data
-from . import CheckResult, Exercise, Mismatch, as_number, expect_number, expect_pair, run_check
+from . import Exercise, Mismatch, as_values, close_to, expect_pair, expect_returned
 
-__all__ = ["check_weighted_epoch_loss", "check_standardise", "check_evaluate"]
+__all__ = ["check_window_dataset", "check_standardise", "check_split_windows"]
+
+
+def _fmt(values: Any) -> str:
+    """A short list of numbers for a message, 4 significant digits each."""
+    return "[" + ", ".join(f"{v:.4g}" for v in np.asarray(values, dtype=float).reshape(-1)) + "]"
+
 
 # ------------------------------------------------------------------ exercise 1
-_WEIGHTED_HINT = (
-    "the epoch loss is the mean over samples, not over batches: a batch with more samples "
-    "must count for more. How much does each batch add to the total loss of all samples?"
+_WINDOW_HINT = (
+    "a Dataset answers two questions: how many samples there are (__len__), and what sample "
+    "i is (__getitem__), built from the series when it is asked for. Sample i is the k values "
+    "starting at position i, and the value right after them."
 )
-_PLAIN_MEAN_HINT = (
-    "the plain mean of the batch means lets a small last batch count as much as a full one. "
-    "Weight each batch by the number of samples it holds."
+_RAISE_HINT = (
+    "slicing a tensor past its end gives a shorter or empty tensor, not an error, so the "
+    "dataset has to check the index itself and raise IndexError, as LineDataset does (section 2)."
 )
 
 
-def _plain_mean_mistake(got: Any, losses: list[float], expected: float) -> bool:
-    """True if ``got`` is the unweighted mean of ``losses`` where that differs from the answer."""
+def _window_cases(seed: int) -> list[dict[str, Any]]:
+    """A series and a window length k: one fixed case, then random ones."""
+    rng = np.random.default_rng(seed)
+    cases = [{"series": [0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5], "k": 3}]
+    for k in (int(rng.integers(2, 5)), 1):
+        n = int(rng.integers(k + 6, 21))
+        cases.append({"series": np.round(rng.normal(0.0, 2.0, n), 3).tolist(), "k": k})
+    return cases
+
+
+def _describe(value: Any) -> str:
+    if hasattr(value, "shape"):
+        return f"a {type(value).__name__} of shape {tuple(value.shape)}"
+    return f"{type(value).__name__} {value!r}"[:80]
+
+
+def _outcome(get: Callable[[], Any]) -> str:
+    """What asking for one sample did: "IndexError", another exception's name, or what came back."""
+    try:
+        value = get()
+    except IndexError:
+        return "IndexError"
+    except Exception as exc:  # the learner's code: report what it raised
+        return f"raised {type(exc).__name__}"
+    return f"returned {_describe(value)}"
+
+
+def _sample(dataset: Any, i: int) -> dict[str, Any]:
+    """Sample ``i`` as {"x": ..., "y": ...}, or {"error": what went wrong}."""
+    try:
+        item = dataset[i]
+    except Exception as exc:  # the learner's code: report what it raised
+        return {"error": f"raised {type(exc).__name__}: {exc}"}
+    if not isinstance(item, (tuple, list)) or len(item) != 2:
+        return {"error": f"returned {_describe(item)}, not a pair (window, next value)"}
+    try:
+        return {"x": as_values(item[0], "the window"), "y": as_values(item[1], "the next value")}
+    except Mismatch as exc:
+        return {"error": f"returned a pair that does not hold numbers ({exc})"}
+
+
+def _closed_over(cls: type) -> list[Any]:
+    """The values that the class's ``__init__``, ``__len__`` and ``__getitem__`` close over."""
+    values = []
+    for name in ("__getitem__", "__len__", "__init__"):
+        for cell in getattr(getattr(cls, name, None), "__closure__", None) or ():
+            try:
+                values.append(cell.cell_contents)
+            except ValueError:  # an empty cell
+                pass
+    return values
+
+
+def _stored_numbers(dataset: Any) -> int:
+    """How many numbers the dataset keeps in tensors and arrays: those in its attributes (and
+    in lists, tuples and dicts there, one level deep), and those its class's methods close over."""
+    found: dict[int, Any] = {}
+    for value in [*getattr(dataset, "__dict__", {}).values(), *_closed_over(type(dataset))]:
+        items = value.values() if isinstance(value, dict) else value
+        for item in items if isinstance(value, (list, tuple, dict)) else [value]:
+            if hasattr(item, "shape") and hasattr(item, "dtype"):
+                found[id(item)] = item
+    return int(sum(int(np.prod(value.shape)) for value in found.values()))
+
+
+def _window_probe(fn: Callable[..., Any], cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For each case: len(dataset), every sample, dataset[-1], what indices len and -len - 1
+    do, the shapes of a DataLoader's first batch, and how many numbers the dataset stores."""
+    import torch
+    from torch.utils.data import DataLoader
+
+    out = []
+    for case in cases:
+        series = torch.tensor(case["series"], dtype=torch.float32)
+        dataset = expect_returned(fn(series.clone(), case["k"]), "the dataset")
+        if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+            raise Mismatch(f"return a Dataset, got {type(dataset).__name__}.")
+        n = len(dataset)
+        samples = [_sample(dataset, i) for i in range(min(n, len(series) + 2))]
+        try:
+            xb, yb = next(iter(DataLoader(dataset, batch_size=4)))
+            batch = [list(xb.shape), list(yb.shape)]
+        except Exception as exc:  # the learner's samples did not batch
+            batch = f"raised {type(exc).__name__}: {exc}"
+        out.append(
+            {
+                "len": n,
+                "samples": samples,
+                "last": _sample(dataset, -1) if n > 0 else None,
+                "past_end": _outcome(lambda d=dataset, n=n: d[n]),
+                "before_start": _outcome(lambda d=dataset, n=n: d[-n - 1]),
+                "batch": batch,
+                "stored": _stored_numbers(dataset),
+            }
+        )
+    return out
+
+
+def _expect_sample(got: dict[str, Any], series: np.ndarray, k: int, i: int, what: str) -> None:
+    """Raise a Mismatch unless ``got`` is window i of ``series`` and the value after it."""
+    if "error" in got:
+        raise Mismatch(f"{what} {got['error']}.")
+    x, y = np.asarray(got["x"]), np.asarray(got["y"])
+    want_x, want_y = series[i : i + k], series[i + k : i + k + 1]
+    where = f"for the series {_fmt(series[:8])}{'...' if len(series) > 8 else ''} and k = {k}"
+    if x.shape != (k,):
+        hint = (
+            "a window is k values in a row, shape (k,): the DataLoader stacks B of them into (B, k)."
+            if x.size == k
+            else None
+        )
+        raise Mismatch(f"{where}, {what}'s window has shape {x.shape}, expected ({k},).", hint=hint)
+    if not close_to(x, want_x):
+        raise Mismatch(f"{where}, {what}'s window is {_fmt(x)}, expected {_fmt(want_x)}.")
+    if y.size == 1 and y.shape != (1,) and close_to(y.reshape(1), want_y):
+        raise Mismatch(
+            f"{where}, {what}'s next value has shape {y.shape}, expected (1,).",
+            hint="a target without its own dimension makes the DataLoader stack the targets "
+            "into (B,), not (B, 1): the (N,) against (N, 1) pitfall of notebook 03, section 6.",
+        )
+    if y.shape != (1,) or not close_to(y, want_y):
+        hint = None
+        if y.size == 1 and close_to(y.reshape(1), series[i + k - 1 : i + k]):
+            hint = "the target is the value right after the window, not the window's last value."
+        raise Mismatch(
+            f"{where}, {what}'s next value is {_fmt(y)} (shape {y.shape}), expected "
+            f"{_fmt(want_y)} (shape (1,)).",
+            hint=hint,
+        )
+
+
+def _window_judge(cases: list[dict[str, Any]], outputs: list[dict[str, Any]]) -> str:
+    for case, out in zip(cases, outputs, strict=True):
+        series = np.asarray(case["series"], dtype=np.float32).astype(float)
+        k, n = case["k"], len(series)
+        if out["len"] != n - k:
+            hint = None
+            if out["len"] in (n, n - k + 1):
+                hint = (
+                    "a window needs k values and one more after it: how many starting "
+                    "positions leave room for that?"
+                )
+            raise Mismatch(
+                f"for a series of {n} values and k = {k}, len(dataset) is {out['len']}, "
+                f"expected {n - k}.",
+                hint=hint,
+            )
+        for i in range(n - k):
+            _expect_sample(out["samples"][i], series, k, i, f"dataset[{i}]")
+        try:
+            _expect_sample(out["last"], series, k, n - k - 1, "dataset[-1]")
+        except Mismatch as exc:
+            raise Mismatch(
+                f"{exc} dataset[-1] should be the last window, as for a list.",
+                hint="a negative index counts from the end: turn it into the positive index "
+                "of the same sample before slicing the series.",
+            ) from None
+        for index, outcome in ((n - k, out["past_end"]), (-(n - k) - 1, out["before_start"])):
+            if outcome != "IndexError":
+                raise Mismatch(
+                    f"with {n - k} samples, dataset[{index}] {outcome} instead of raising "
+                    "IndexError.",
+                    hint=_RAISE_HINT,
+                )
+        rows = min(4, n - k)
+        if out["batch"] != [[rows, k], [rows, 1]]:
+            raise Mismatch(
+                f"a DataLoader with batch_size=4 gave {out['batch']}, expected batches of "
+                f"shapes ({rows}, {k}) and ({rows}, 1)."
+            )
+        if out["stored"] > 2 * n:  # the series, or a copy of it, is all a lazy dataset needs
+            raise Mismatch(
+                f"for a series of {n} values and k = {k}, the dataset keeps {out['stored']} "
+                "numbers: it built the windows in advance.",
+                hint="keep only the series and k, and cut window i out of the series inside "
+                "__getitem__, when it is asked for.",
+            )
     return (
-        got is not None
-        and np.ndim(got) == 0
-        and np.isclose(float(got), np.mean(losses))
-        and not np.isclose(expected, np.mean(losses))
+        "the right number of windows, each with its next value, IndexError past both ends, "
+        "and batches of shape (B, k) and (B, 1)."
     )
 
 
-def _weighted_cases(seed: int) -> list[dict[str, list]]:
-    """Batch losses and sizes: two fixed cases that tell the plain mean apart, then random ones."""
-    rng = np.random.default_rng(seed)
-    cases = [([0.5, 0.5, 0.5], [16, 16, 8]), ([1.0, 1.0, 4.0], [16, 16, 8])]
-    for n_batches in (2, 1, 5):
-        sizes = rng.integers(1, 33, size=n_batches).tolist()
-        cases.append((np.round(rng.uniform(0.05, 5.0, n_batches), 3).tolist(), sizes))
-    return [{"losses": losses, "sizes": sizes} for losses, sizes in cases]
-
-
-def _weighted_probe(fn: Callable[..., Any], cases: list[dict[str, list]]) -> list[Any]:
-    """The learner's epoch loss for each case, as a number (None if they returned None)."""
-    return [as_number(fn(list(c["losses"]), list(c["sizes"])), "the epoch loss") for c in cases]
-
-
-def _weighted_judge(cases: list[dict[str, list]], got: list[float]) -> str:
-    for case, value in zip(cases, got, strict=True):
-        losses, sizes = case["losses"], case["sizes"]
-        expected = float(np.dot(losses, sizes) / np.sum(sizes))
-        if _plain_mean_mistake(value, losses, expected):
-            raise Mismatch(
-                f"for losses {losses} and sizes {sizes} you returned {value:.6g}, the plain "
-                f"mean of the batch means; expected {expected:.6g}.",
-                hint=_PLAIN_MEAN_HINT,
-            )
-        expect_number(value, expected, f"the epoch loss for losses {losses} and sizes {sizes}")
-    return "every sample counts once, however the epoch was cut into batches."
-
-
-#: Exercise 1: ``weighted_epoch_loss(batch_losses, batch_sizes) -> float``.
-check_weighted_epoch_loss = Exercise(
-    "Exercise 1 (weighted_epoch_loss)",
-    _WEIGHTED_HINT,
-    cases=_weighted_cases,
-    probe=_weighted_probe,
-    judge=_weighted_judge,
+#: Exercise 1: ``window_dataset(series, k) -> Dataset`` of (window, next value) pairs.
+check_window_dataset = Exercise(
+    "Exercise 1 (window_dataset)",
+    _WINDOW_HINT,
+    cases=_window_cases,
+    probe=_window_probe,
+    judge=_window_judge,
     seed=4,
 )
 
@@ -86,22 +237,52 @@ _STANDARDISE_HINT = (
 )
 
 
-def _standardise_cases() -> list[tuple[torch.Tensor, torch.Tensor]]:
-    gen = torch.Generator().manual_seed(4)
-    one = 3.0 + 2.0 * torch.randn(30, 1, generator=gen)
-    other = -1.0 + 5.0 * torch.randn(10, 1, generator=gen)  # another mean and spread
-    two = torch.randn(25, 2, generator=gen) * torch.tensor([1.0, 100.0]) + torch.tensor([0.0, 50.0])
-    two_other = torch.randn(8, 2, generator=gen) * 10.0
-    return [(one, other), (two, two_other)]
+def _standardise_cases(seed: int) -> list[dict[str, Any]]:
+    """Two splits with different means and spreads: one feature, then two features of very
+    different scales."""
+    rng = np.random.default_rng(seed)
+    m, s = rng.uniform(-5.0, 5.0), rng.uniform(0.5, 5.0)
+    one = m + s * rng.normal(size=(int(rng.integers(20, 41)), 1))
+    other = m + 3.0 + 2.0 * s * rng.normal(size=(10, 1))  # another mean and spread
+    scale, shift = np.array([1.0, 100.0]), np.array([0.0, 50.0])
+    two = rng.normal(size=(25, 2)) * scale + shift
+    two_other = rng.normal(size=(8, 2)) * 10.0
+    return [
+        {"x_train": a.astype(np.float32), "x_other": b.astype(np.float32)}
+        for a, b in ((one, other), (two, two_other))
+    ]
 
 
-def _standardise_mistake(
-    z_train: Any, z_other: Any, x_train: torch.Tensor, x_other: torch.Tensor
-) -> None:
+def _standardise_probe(fn: Callable[..., Any], cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The learner's (z_train, z_other) for each case, as arrays."""
+    import torch
+
+    out = []
+    for case in cases:
+        x_train, x_other = torch.tensor(case["x_train"]), torch.tensor(case["x_other"])
+        before = (x_train.clone(), x_other.clone())
+        z_train, z_other = expect_pair(fn(x_train, x_other), "(z_train, z_other)")
+        out.append(
+            {
+                "z_train": as_values(z_train, "z_train"),
+                "z_other": as_values(z_other, "z_other"),
+                "inputs_changed": not (
+                    torch.equal(x_train, before[0]) and torch.equal(x_other, before[1])
+                ),
+            }
+        )
+    return out
+
+
+def _matches(value: np.ndarray, expected: np.ndarray) -> bool:
+    return value.shape == expected.shape and bool(np.allclose(value, expected, atol=1e-5))
+
+
+def _standardise_mistake(z_train: Any, z_other: Any, x_train: Any, x_other: Any) -> None:
     """Raise a Mismatch aimed at the mistake if the answer is a recognised wrong scaling."""
-    both = torch.cat([x_train, x_other])
+    both = np.concatenate([x_train, x_other])
     for ddof in (0, 1):
-        mu_all, sd_all = both.mean(0), both.std(0, correction=ddof)
+        mu_all, sd_all = both.mean(0), both.std(0, ddof=ddof)
         if _matches(z_train, (x_train - mu_all) / sd_all):
             raise Mismatch(
                 "your training inputs were scaled with statistics of both splits together.",
@@ -109,152 +290,163 @@ def _standardise_mistake(
                 "training inputs look. Take the mean and standard deviation from the training "
                 "split alone.",
             )
-        mu_o, sd_o = x_other.mean(0), x_other.std(0, correction=ddof)
+        mu_o, sd_o = x_other.mean(0), x_other.std(0, ddof=ddof)
         if _matches(z_other, (x_other - mu_o) / sd_o):
             raise Mismatch(
                 "the second split was scaled with its own mean and standard deviation.",
                 hint="then the same x would become different numbers in the two splits. The "
                 "second split must reuse the training split's mean and standard deviation.",
             )
-        one_scale = (x_train - x_train.mean()) / x_train.std(correction=ddof)
+        one_scale = (x_train - x_train.mean()) / x_train.std(ddof=ddof)
         if x_train.shape[1] > 1 and _matches(z_train, one_scale):
             raise Mismatch(
-                "every column was scaled with one mean and one standard deviation of all the numbers.",
+                "every column was scaled with one mean and one standard deviation of all the "
+                "numbers.",
                 hint="each column (feature) has its own scale: take the statistics along the "
                 "samples, one mean and one standard deviation per column.",
             )
 
 
-def _as_tensor(value: Any) -> torch.Tensor | None:
-    try:
-        return torch.as_tensor(np.asarray(value.detach() if hasattr(value, "detach") else value))
-    except (TypeError, ValueError, RuntimeError):
-        return None
-
-
-def _matches(value: Any, expected: torch.Tensor) -> bool:
-    got = _as_tensor(value)
-    return (
-        got is not None
-        and got.shape == expected.shape
-        and torch.allclose(got.double(), expected.double(), atol=1e-5)
-    )
-
-
-def _expect_scaled(value: Any, expected: torch.Tensor, what: str) -> None:
-    """Raise a short Mismatch unless ``value`` has ``expected``'s shape and values."""
-    got = _as_tensor(value)
-    if got is None:
-        raise Mismatch(f"{what} should be a tensor, got {type(value).__name__}.")
+def _expect_scaled(got: np.ndarray, expected: np.ndarray, what: str) -> None:
+    """Raise a short Mismatch unless ``got`` has ``expected``'s shape and values."""
     if got.shape != expected.shape:
-        raise Mismatch(f"{what} has shape {tuple(got.shape)}, expected {tuple(expected.shape)}.")
-    if not torch.allclose(got.double(), expected.double(), rtol=1e-4, atol=1e-5):
-        raise Mismatch(
-            f"{what}[0] is {[round(v, 4) for v in got[0].tolist()]}, expected {[round(v, 4) for v in expected[0].tolist()]}."
-        )
+        raise Mismatch(f"{what} has shape {got.shape}, expected {expected.shape}.")
+    if not np.allclose(got, expected, rtol=1e-4, atol=1e-5):
+        raise Mismatch(f"{what}[0] is {_fmt(got[0])}, expected {_fmt(expected[0])}.")
 
 
-def check_standardise(standardise: Callable[..., Any]) -> CheckResult:
-    """Exercise 2: ``standardise(x_train, x_other) -> (z_train, z_other)``."""
+def _standardise_judge(cases: list[dict[str, Any]], outputs: list[dict[str, Any]]) -> str:
+    for case, out in zip(cases, outputs, strict=True):
+        x_train = np.asarray(case["x_train"], dtype=np.float64)
+        x_other = np.asarray(case["x_other"], dtype=np.float64)
+        z_train, z_other = np.asarray(out["z_train"]), np.asarray(out["z_other"])
+        if _matches(z_train, x_train):
+            raise Mismatch(
+                "z_train is x_train unchanged.",
+                hint="standardising shifts each column to mean 0 and divides it by its spread.",
+            )
+        _standardise_mistake(z_train, z_other, x_train, x_other)
+        mu = x_train.mean(0)
+        sd = x_train.std(0, ddof=1)  # the sample standard deviation (the population one passes too)
+        if _matches(z_train, (x_train - mu) / x_train.std(0, ddof=0)):
+            sd = x_train.std(0, ddof=0)
+        _expect_scaled(z_train, (x_train - mu) / sd, "z_train")
+        _expect_scaled(z_other, (x_other - mu) / sd, "z_other")
+        if out["inputs_changed"]:
+            raise Mismatch(
+                "the scaled values are right, but x_train or x_other changed: the function "
+                "scaled its inputs in place.",
+                hint="build new tensors for z and leave the inputs as they were: the caller "
+                "still needs the raw data (for new samples, or to scale them another way).",
+            )
+    return "both splits scaled with the training statistics: nothing leaks from the other split."
 
-    def test(fn: Callable[..., Any]) -> str:
-        for x_train, x_other in _standardise_cases():
-            got = expect_pair(fn(x_train.clone(), x_other.clone()), "(z_train, z_other)")
-            if _matches(got[0], x_train):
-                raise Mismatch(
-                    "z_train is x_train unchanged.",
-                    hint="standardising shifts each column to mean 0 and divides it by its spread.",
-                )
-            _standardise_mistake(got[0], got[1], x_train, x_other)
-            mu = x_train.mean(0)
-            sd = x_train.std(0)  # the sample standard deviation (the population one passes too)
-            if _matches(got[0], (x_train - mu) / x_train.std(0, correction=0)):
-                sd = x_train.std(0, correction=0)
-            _expect_scaled(got[0], (x_train - mu) / sd, "z_train")
-            _expect_scaled(got[1], (x_other - mu) / sd, "z_other")
-        return (
-            "both splits scaled with the training statistics: nothing leaks from the other split."
-        )
 
-    return run_check("Exercise 2 (standardise)", standardise, test, _STANDARDISE_HINT)
-
-
-# ------------------------------------------------------------------ exercise 3
-_EVALUATE_HINT = (
-    "three things make a validation pass: the model in evaluation mode, no graph built for the "
-    "whole loop, and each batch's mean loss weighted by its number of samples."
+#: Exercise 2: ``standardise(x_train, x_other) -> (z_train, z_other)``.
+check_standardise = Exercise(
+    "Exercise 2 (standardise)",
+    _STANDARDISE_HINT,
+    cases=_standardise_cases,
+    probe=_standardise_probe,
+    judge=_standardise_judge,
+    seed=4,
 )
 
 
-class _Probe(nn.Module):
-    """A line y = 2x + 1 that records, at every call, whether it was in training mode and
-    whether autograd was recording."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.linear = nn.Linear(1, 1)
-        with torch.no_grad():
-            self.linear.weight.fill_(2.0)
-            self.linear.bias.fill_(1.0)
-        self.calls: list[tuple[bool, bool]] = []
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.calls.append((self.training, torch.is_grad_enabled()))
-        return self.linear(x)
+# ------------------------------------------------------------------ exercise 3
+_SPLIT_HINT = (
+    "window i holds the values at positions i to i + k (its k inputs and its target). No "
+    "position may belong to a training window and to a validation window: which windows "
+    "before the first validation window still share a position with it?"
+)
 
 
-def _evaluate_mistakes(probe: _Probe, got: Any, means: list[float], expected: float) -> None:
-    """Raise a Mismatch aimed at the mistake, for the common wrong validation passes."""
-    if not probe.calls:
-        raise Mismatch(
-            "evaluate never called the model.",
-            hint="loop over the loader and predict every batch.",
+def _split_cases(seed: int) -> list[dict[str, int]]:
+    """Numbers of windows, window lengths and validation sizes: one fixed case, then random."""
+    rng = np.random.default_rng(seed)
+    cases = [{"n_windows": 20, "k": 3, "n_val": 5}]
+    for _ in range(3):
+        k = int(rng.integers(1, 6))
+        n_val = int(rng.integers(3, 9))
+        n_windows = n_val + k + int(rng.integers(4, 30))
+        cases.append({"n_windows": n_windows, "k": k, "n_val": n_val})
+    return cases
+
+
+def _indices(value: Any, what: str) -> list[float]:
+    return as_values(value, what).reshape(-1).tolist() if len(value) else []
+
+
+def _split_probe(fn: Callable[..., Any], cases: list[dict[str, int]]) -> list[dict[str, Any]]:
+    """The learner's two index lists for each case, as lists of numbers."""
+    out = []
+    for case in cases:
+        train, val = expect_pair(
+            fn(case["n_windows"], case["k"], case["n_val"]), "(train_idx, val_idx)"
         )
-    if any(training for training, _ in probe.calls):
-        raise Mismatch(
-            "the model was still in training mode when it predicted.",
-            hint="layers such as dropout behave differently in training: switch the model to "
-            "evaluation mode before the loop.",
-        )
-    if any(grad for _, grad in probe.calls):
-        raise Mismatch(
-            "autograd was recording a graph while the model predicted.",
-            hint="a validation pass never calls backward(), so the graph is wasted memory: turn "
-            "gradient tracking off around the loop.",
-        )
-    if got is not None and np.ndim(got) == 0 and np.isclose(float(got), np.mean(means)):
-        raise Mismatch(
-            f"you returned {float(got):.6g}, the plain mean of the 3 batch means; the last batch "
-            f"has 8 samples, not 16. Expected {expected:.6g}.",
-            hint=_PLAIN_MEAN_HINT,
-        )
+        try:
+            out.append({"train": _indices(train, "train_idx"), "val": _indices(val, "val_idx")})
+        except TypeError:
+            raise Mismatch("return two lists of window indices (whole numbers).") from None
+    return out
 
 
-def check_evaluate(evaluate: Callable[..., Any]) -> CheckResult:
-    """Exercise 3: ``evaluate(model, loader, loss_fn) -> float``, a validation pass."""
-
-    def test(fn: Callable[..., Any]) -> str:
-        x, y = make_intercept_slope_data(40, seed=7, as_tensor=True)
-        loader = DataLoader(TensorDataset(x, y), batch_size=16)  # batches of 16, 16 and 8
-        loss_fn = nn.MSELoss()
-        probe = _Probe()
-        probe.train()
-        with torch.no_grad():
-            expected = loss_fn(probe.linear(x), y).item()
-            means = [loss_fn(probe.linear(xb), yb).item() for xb, yb in loader]
-        got = fn(probe, loader, loss_fn)
-        _evaluate_mistakes(probe, got, means, expected)
-        value = expect_number(got, expected, "the validation loss", rtol=1e-5)
-        if not isinstance(got, float):
+def _split_judge(cases: list[dict[str, int]], outputs: list[dict[str, Any]]) -> str:
+    for case, out in zip(cases, outputs, strict=True):
+        n, k, n_val = case["n_windows"], case["k"], case["n_val"]
+        where = f"for {n} windows, k = {k} and n_val = {n_val}"
+        train, val = out["train"], out["val"]
+        if any(float(i) != int(i) for i in train + val):
+            raise Mismatch("the indices should be whole numbers.")
+        train, val = [int(i) for i in train], [int(i) for i in val]
+        first_val = n - n_val
+        if val != list(range(first_val, n)):
             raise Mismatch(
-                f"return a Python float, got {type(got).__name__}.",
-                hint="a one-number tensor can give its value as a plain Python number.",
+                f"{where}, val_idx is {val[:6]}{'...' if len(val) > 6 else ''}; the validation "
+                f"windows are the last {n_val}, {first_val} to {n - 1}, in order.",
+                hint="a forecaster is judged on the future: validation is the end of the series.",
             )
-        if any(p.grad is not None for p in probe.parameters()):
+        if set(train) & set(val):
             raise Mismatch(
-                "evaluate computed gradients.",
-                hint="a validation pass only measures: it never calls backward().",
+                f"{where}, windows {sorted(set(train) & set(val))[:5]} are in both splits."
             )
-        return f"eval mode, no graph, every sample weighted once (loss {value:.4g})."
+        if train != sorted(set(train)) or any(i < 0 or i >= n for i in train):
+            raise Mismatch(
+                f"{where}, train_idx should list window indices from 0 to {n - 1}, each once, in order."
+            )
+        expected = list(range(first_val - k))
+        if train == list(range(first_val)):
+            raise Mismatch(
+                f"{where}, train_idx runs up to window {first_val - 1}, right before the first "
+                f"validation window; window {first_val - 1} holds positions {first_val - 1} to "
+                f"{first_val - 1 + k}, and the validation window {first_val} starts at "
+                f"position {first_val}.",
+                hint="neighbouring windows overlap: leave out every training window that "
+                "shares a position with a validation window. How many is that, for k?",
+            )
+        leaking = [i for i in train if i + k >= first_val]
+        if leaking:
+            raise Mismatch(
+                f"{where}, training window {leaking[0]} holds positions {leaking[0]} to "
+                f"{leaking[0] + k}, and position {max(leaking[0] + k, first_val)} is in a "
+                "validation window too."
+            )
+        missing = sorted(set(expected) - set(train))
+        if missing:
+            raise Mismatch(
+                f"{where}, window {missing[0]} is left out, though it shares no position with "
+                "any validation window.",
+                hint="keep every training window you can: each one left out is data lost.",
+            )
+    return "validation is the last windows, and no value of the series is in both splits."
 
-    return run_check("Exercise 3 (evaluate)", evaluate, test, _EVALUATE_HINT)
+
+#: Exercise 3: ``split_windows(n_windows, k, n_val) -> (train_idx, val_idx)``.
+check_split_windows = Exercise(
+    "Exercise 3 (split_windows)",
+    _SPLIT_HINT,
+    cases=_split_cases,
+    probe=_split_probe,
+    judge=_split_judge,
+    seed=4,
+)

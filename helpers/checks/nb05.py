@@ -1,6 +1,10 @@
 """Checks for the exercises of notebook 05 (Devices and checkpoints).
 
 Taught in: 05 · Devices and checkpoints, section "Exercises".
+
+Both checks follow :class:`helpers.checks.Exercise`: ``cases(seed)`` draws the test inputs,
+``probe`` calls the learner's function and returns what it saw as plain data, ``judge``
+computes the expected values itself (an uninterrupted run, the generator's draws) and compares.
 """
 
 from __future__ import annotations
@@ -9,170 +13,491 @@ import io
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
 from ..loader import make_loader
-from . import CheckResult, Mismatch, expect_number, run_check
+from . import Exercise, Mismatch, expect_number
 
-__all__ = ["check_shuffled_batches", "check_make_checkpoint"]
+__all__ = ["check_shuffled_batches", "check_make_checkpoint", "check_batch_to"]
 
 # ------------------------------------------------------------------ exercise 1
 _BATCHES_HINT = (
-    "one epoch is one random order of all N indices, drawn from the generator you were given, "
-    "then cut into consecutive pieces of B."
+    "one epoch is one random order of all N indices, drawn once from the generator you were "
+    "given (so that its seed reproduces it), then cut into consecutive pieces of B."
 )
 
 
-def _as_batches(got: Any, what: str) -> list[torch.Tensor]:
+def _batches_cases(seed: int) -> list[dict[str, int]]:
+    """(n, batch_size, generator seed, global seed): three fixed edge cases, then random ones."""
+    rng = np.random.default_rng(seed)
+    cases = [(10, 4), (5, 5), (3, 10)]  # a short last batch, one exact batch, B > N
+    for _ in range(3):
+        n = int(rng.integers(20, 300))
+        cases.append((n, int(rng.integers(2, 41))))
+    seeds = rng.integers(0, 2**31 - 1, size=(len(cases), 2)).tolist()
+    return [
+        {"n": n, "batch_size": b, "seed": s, "global_seed": g}
+        for (n, b), (s, g) in zip(cases, seeds, strict=True)
+    ]
+
+
+def _index_lists(got: Any, what: str) -> list[list[int]]:
+    """The learner's batches as lists of ints, or a Mismatch in the learner's terms."""
     if got is None:
-        raise Mismatch(f"{what} returned None. Replace the `...` and `return` the list.")
+        raise Mismatch(f"{what} returned None. End it by returning the list of batches.")
     try:
-        return [torch.as_tensor(b) for b in got]
+        return [[int(i) for i in torch.as_tensor(b).reshape(-1).tolist()] for b in got]
     except (TypeError, ValueError, RuntimeError):
         raise Mismatch(
             f"{what} should return a list of index tensors, got {type(got).__name__}."
         ) from None
 
 
-def _check_one_epoch(fn: Callable[..., Any], n: int, batch_size: int, seed: int) -> None:
-    what = f"shuffled_batches({n}, {batch_size}, ...)"
-    batches = _as_batches(fn(n, batch_size, torch.Generator().manual_seed(seed)), what)
-    sizes = [len(b) for b in batches]
-    expected_sizes = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
-    if sizes != expected_sizes:
-        raise Mismatch(
-            f"{what} gave batches of sizes {sizes}, expected {expected_sizes}.",
-            hint="every batch holds B indices except the last, which holds what is left.",
-        )
-    flat = torch.cat(batches).long() if batches else torch.empty(0, dtype=torch.long)
-    if sorted(flat.tolist()) != list(range(n)):
-        raise Mismatch(
-            f"{what} must use every index 0..{n - 1} exactly once per epoch.",
-            hint="draw one random order of all N indices (no repeats), then cut it.",
-        )
-    if n > 1 and torch.equal(flat, torch.arange(n)):
-        raise Mismatch(
-            f"{what} returned the indices in order.",
-            hint="an epoch of a shuffling loader visits the samples in a random order.",
-        )
-    expected = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
-    if not torch.equal(flat, expected):
-        raise Mismatch(
-            f"{what} is a valid shuffle, but not the one the given generator draws, so a seed "
-            f"would not reproduce it.",
-            hint="take the randomness from the seeded generator passed in, not from the global "
-            "random state or Python's random module.",
-        )
+def _batches_probe(fn: Callable[..., Any], cases: list[dict[str, int]]) -> list[list[list[int]]]:
+    """Call ``fn`` once per case with a freshly seeded generator. The global random state is
+    seeded too (so that the judge can recognise a draw from it), then put back as it was."""
+    outputs = []
+    saved = torch.get_rng_state()
+    try:
+        for c in cases:
+            torch.manual_seed(c["global_seed"])
+            got = fn(c["n"], c["batch_size"], torch.Generator().manual_seed(c["seed"]))
+            outputs.append(_index_lists(got, f"shuffled_batches({c['n']}, {c['batch_size']}, ...)"))
+    finally:
+        torch.set_rng_state(saved)
+    return outputs
 
 
-def check_shuffled_batches(shuffled_batches: Callable[..., Any]) -> CheckResult:
-    """Exercise 1: ``shuffled_batches(n, batch_size, generator) -> list of index tensors``."""
+def _draw(n: int, seed: int) -> list[int]:
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
 
-    def test(fn: Callable[..., Any]) -> str:
-        for n, batch_size, seed in [(10, 4, 0), (200, 16, 1), (5, 5, 2), (3, 10, 3)]:
-            _check_one_epoch(fn, n, batch_size, seed)
-        return "one permutation per epoch from the seeded generator, cut into batches of B."
 
-    return run_check("Exercise 1 (shuffled_batches)", shuffled_batches, test, _BATCHES_HINT)
+def _batches_judge(cases: list[dict[str, int]], outputs: list[list[list[int]]]) -> str:
+    for c, batches in zip(cases, outputs, strict=True):
+        n, b = c["n"], c["batch_size"]
+        what = f"shuffled_batches({n}, {b}, ...)"
+        sizes = [len(batch) for batch in batches]
+        expected_sizes = [b] * (n // b) + ([n % b] if n % b else [])
+        if sizes != expected_sizes:
+            raise Mismatch(
+                f"{what} gave batches of sizes {sizes[:8]}{' ...' if len(sizes) > 8 else ''}, "
+                f"expected {expected_sizes[:8]}{' ...' if len(expected_sizes) > 8 else ''}.",
+                hint="every batch holds B indices except the last, which holds what is left.",
+            )
+        flat = [i for batch in batches for i in batch]
+        if sorted(flat) != list(range(n)):
+            raise Mismatch(
+                f"{what} must use every index 0..{n - 1} exactly once per epoch.",
+                hint="draw one random order of all N indices (no repeats), then cut it.",
+            )
+        expected = _draw(n, c["seed"])
+        if flat == expected:
+            continue
+        if n > 1 and flat == list(range(n)):
+            raise Mismatch(
+                f"{what} returned the indices in order.",
+                hint="an epoch of a shuffling loader visits the samples in a random order.",
+            )
+        if flat == _draw(n, c["global_seed"]):
+            raise Mismatch(
+                f"{what} drew its order from torch's global random state, not from the "
+                "generator passed in.",
+                hint="a loader's own generator keeps its shuffle apart from every other random "
+                "draw: ask the generator you were given for the random order.",
+            )
+        raise Mismatch(
+            f"{what} is a valid shuffle, but not the order that one draw of a random "
+            f"permutation from the given generator gives (it starts {expected[:5]}).",
+        )
+    return "one random order per epoch from the seeded generator, cut into batches of B."
+
+
+#: Exercise 1: ``shuffled_batches(n, batch_size, generator) -> list of index tensors``.
+check_shuffled_batches = Exercise(
+    "Exercise 1 (shuffled_batches)",
+    _BATCHES_HINT,
+    cases=_batches_cases,
+    probe=_batches_probe,
+    judge=_batches_judge,
+    seed=5,
+)
 
 
 # ------------------------------------------------------------------ exercise 2
 _CHECKPOINT_HINT = (
-    "a resumed run must continue exactly where the first one stopped: the parameters, what the "
-    "optimizer remembers between steps, the epoch reached, and where the shuffle is."
+    "a resumed run must continue exactly where the first one stopped: everything that changes "
+    "from one epoch to the next (the parameters, what the optimizer remembers, where the "
+    "learning-rate schedule is, where the shuffle is) and the epoch reached."
 )
-_KEYS = ("model", "optimizer", "epoch", "shuffle_state")
+_KEYS = ("model", "optimizer", "scheduler", "epoch", "shuffle_state")
 _MISSING = {
     "model": "without the parameters the resumed run starts from scratch.",
     "optimizer": "SGD with momentum keeps a velocity between steps; without it the first "
     "resumed steps differ.",
+    "scheduler": "without the scheduler's state the resumed schedule starts again from the "
+    "first epoch's learning rate.",
     "epoch": "without the epoch the resumed run does not know how many epochs are left.",
     "shuffle_state": "without the generator's state the resumed run reshuffles as if it "
     "were epoch 1, and sees other batches.",
 }
 
 
-def _setup() -> tuple[nn.Module, torch.optim.Optimizer, Any]:
-    """The same fresh start every time: a line, SGD with momentum, a seeded loader."""
-    torch.manual_seed(0)
+def _checkpoint_cases(seed: int) -> list[dict[str, Any]]:
+    """A run of a line with SGD + momentum and a StepLR schedule, stopped after a few epochs."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for _ in range(2):
+        n = int(rng.integers(24, 60))
+        x = np.round(rng.uniform(-2, 2, n), 4)
+        cases.append(
+            {
+                "x": x.tolist(),
+                "y": np.round(1.5 + 2.0 * x + rng.normal(0, 0.3, n), 4).tolist(),
+                "batch_size": int(rng.integers(4, 12)),
+                "lr": float(rng.choice([0.02, 0.05, 0.1])),
+                "momentum": 0.9,
+                "step_size": int(rng.integers(1, 3)),
+                "gamma": float(rng.choice([0.3, 0.5])),
+                "init_seed": int(rng.integers(0, 2**31 - 1)),
+                "loader_seed": int(rng.integers(0, 2**31 - 1)),
+                "epochs_before": int(rng.integers(2, 4)),
+                "epochs_after": 2,
+            }
+        )
+    return cases
+
+
+def _fresh(c: dict[str, Any]) -> tuple[nn.Module, torch.optim.Optimizer, Any, Any]:
+    """The same fresh start every time: a line, SGD with momentum, a StepLR, a seeded loader."""
+    torch.manual_seed(c["init_seed"])
     model = nn.Linear(1, 1)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    x = torch.linspace(-2, 2, 40).unsqueeze(1)
-    loader = make_loader(x, 1.5 + 2.0 * x + 0.1 * torch.sin(7 * x), 8, seed=3)
-    return model, optimizer, loader
+    optimizer = torch.optim.SGD(model.parameters(), lr=c["lr"], momentum=c["momentum"])
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, c["step_size"], gamma=c["gamma"])
+    x = torch.tensor(c["x"], dtype=torch.float32).unsqueeze(1)
+    y = torch.tensor(c["y"], dtype=torch.float32).unsqueeze(1)
+    return model, optimizer, scheduler, make_loader(x, y, c["batch_size"], seed=c["loader_seed"])
 
 
-def _epochs(model: nn.Module, optimizer: torch.optim.Optimizer, loader: Any, n: int) -> None:
+def _epochs(model: nn.Module, optimizer: Any, scheduler: Any, loader: Any, n: int) -> list[float]:
+    """``n`` epochs, the scheduler stepped after each; the learning rate each epoch used."""
+    lrs = []
     for _ in range(n):
+        lrs.append(float(optimizer.param_groups[0]["lr"]))
         for xb, yb in loader:
             loss = nn.functional.mse_loss(model(xb), yb)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+        scheduler.step()
+    return lrs
 
 
-def _saved(state: Any) -> dict[str, Any]:
-    """The checkpoint after a round trip through torch.save / torch.load(weights_only=True)."""
-    if not isinstance(state, dict):
-        raise Mismatch(f"return a dict, got {type(state).__name__}.")
-    missing = [k for k in _KEYS if k not in state]
-    if missing:
-        raise Mismatch(f"the checkpoint has no {missing[0]!r}: {_MISSING[missing[0]]}")
-    buffer = io.BytesIO()
-    try:
-        torch.save(state, buffer)
-        buffer.seek(0)
-        return torch.load(buffer, weights_only=True)
-    except Exception as exc:
-        raise Mismatch(
-            f"the checkpoint could not be saved and loaded safely ({type(exc).__name__}).",
-            hint="store states (tensors, numbers, dicts), not the objects themselves: a "
-            "generator or an optimizer cannot be loaded with weights_only=True.",
-        ) from None
+def _parameters(model: nn.Module) -> list[float]:
+    return [float(v) for p in model.parameters() for v in p.detach().reshape(-1)]
 
 
-def _restore(state: dict[str, Any]) -> tuple[nn.Module, torch.optim.Optimizer, Any]:
-    model, optimizer, loader = _setup()
-    try:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        loader.generator.set_state(state["shuffle_state"])
-    except Exception as exc:
-        raise Mismatch(
-            f"the checkpoint could not be restored ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0][:120]}).",
-            hint="each entry is a state as the object itself reports it, so that the same kind "
-            "of object can load it back.",
-        ) from None
-    return model, optimizer, loader
-
-
-def check_make_checkpoint(make_checkpoint: Callable[..., Any]) -> CheckResult:
-    """Exercise 2: ``make_checkpoint(model, optimizer, epoch, generator) -> dict``."""
-
-    def test(fn: Callable[..., Any]) -> str:
-        model, optimizer, loader = _setup()
-        _epochs(model, optimizer, loader, 2)
-        where = loader.generator.get_state()
-        state = _saved(fn(model, optimizer, 2, loader.generator))
-        expect_number(state["epoch"], 2, "the checkpoint's epoch")
+def _checkpoint_probe(fn: Callable[..., Any], cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stop a run, call ``fn`` for its checkpoint, save and load it safely, resume from it in
+    fresh objects, and report what happened (the judge compares with an uninterrupted run)."""
+    outputs: list[dict[str, Any]] = []
+    for c in cases:
+        model, optimizer, scheduler, loader = _fresh(c)
+        _epochs(model, optimizer, scheduler, loader, c["epochs_before"])
+        state = fn(model, optimizer, scheduler, c["epochs_before"], loader.generator)
+        if state is None:
+            raise Mismatch("your function returned None. End it by returning the dict.")
+        if not isinstance(state, dict):
+            raise Mismatch(f"return a dict, got {type(state).__name__}.")
+        seen: dict[str, Any] = {"keys": sorted(str(k) for k in state)}
+        outputs.append(seen)
+        if any(k not in state for k in _KEYS):
+            continue
+        buffer = io.BytesIO()
+        try:
+            torch.save(state, buffer)
+            buffer.seek(0)
+            state = torch.load(buffer, weights_only=True)
+        except Exception as exc:  # what cannot be loaded safely
+            seen["save_error"] = type(exc).__name__
+            continue
         shuffle = state["shuffle_state"]
-        if not isinstance(shuffle, torch.Tensor) or not torch.equal(shuffle, where):
+        seen["shuffle_state"] = shuffle if isinstance(shuffle, torch.Tensor) else None
+        epoch = state["epoch"]
+        seen["epoch"] = epoch if isinstance(epoch, (int, float, torch.Tensor)) else repr(epoch)
+        resumed, resumed_optimizer, resumed_scheduler, resumed_loader = _fresh(c)
+        try:
+            resumed.load_state_dict(state["model"])
+            resumed_optimizer.load_state_dict(state["optimizer"])
+            resumed_scheduler.load_state_dict(state["scheduler"])
+            resumed_loader.generator.set_state(state["shuffle_state"])
+        except Exception as exc:
+            seen["restore_error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+            continue
+        seen["lrs"] = _epochs(
+            resumed, resumed_optimizer, resumed_scheduler, resumed_loader, c["epochs_after"]
+        )
+        seen["parameters"] = _parameters(resumed)
+    return outputs
+
+
+def _uninterrupted(c: dict[str, Any]) -> dict[str, Any]:
+    """The run that never stopped: the generator's state at the stop, then the rest."""
+    model, optimizer, scheduler, loader = _fresh(c)
+    _epochs(model, optimizer, scheduler, loader, c["epochs_before"])
+    where = loader.generator.get_state().numpy().copy()
+    lrs = _epochs(model, optimizer, scheduler, loader, c["epochs_after"])
+    return {"shuffle_state": where, "lrs": lrs, "parameters": _parameters(model)}
+
+
+def _checkpoint_judge(cases: list[dict[str, Any]], outputs: list[dict[str, Any]]) -> str:
+    for c, seen in zip(cases, outputs, strict=True):
+        missing = [k for k in _KEYS if k not in seen["keys"]]
+        if missing:
+            raise Mismatch(f"the checkpoint has no {missing[0]!r}: {_MISSING[missing[0]]}")
+        if "save_error" in seen:
+            raise Mismatch(
+                f"the checkpoint could not be saved and loaded safely ({seen['save_error']}).",
+                hint="store states (tensors, numbers, dicts), not the objects themselves: a "
+                "generator, an optimizer or a scheduler cannot be loaded with weights_only=True.",
+            )
+        if isinstance(seen["epoch"], str):
+            raise Mismatch(f"the checkpoint's epoch should be a number, got {seen['epoch'][:40]}.")
+        expect_number(seen["epoch"], c["epochs_before"], "the checkpoint's epoch")
+        reference = _uninterrupted(c)
+        shuffle = seen["shuffle_state"]
+        if shuffle is None or not np.array_equal(np.asarray(shuffle), reference["shuffle_state"]):
             raise Mismatch(
                 "the checkpoint's shuffle_state is not the state of the generator passed in.",
                 hint="the loader shuffles with its own generator, not with torch's global random "
                 "state: save the state of the generator you were given.",
             )
-        _epochs(model, optimizer, loader, 2)  # the uninterrupted run goes on to epoch 4
-        resumed, resumed_optimizer, resumed_loader = _restore(state)
-        _epochs(resumed, resumed_optimizer, resumed_loader, 2)
-        if not all(
-            torch.equal(p, q) for p, q in zip(model.parameters(), resumed.parameters(), strict=True)
-        ):
+        if "restore_error" in seen:
             raise Mismatch(
-                "the resumed run ended with other parameters than the uninterrupted one."
+                f"the checkpoint could not be restored ({seen['restore_error']}).",
+                hint="each entry is a state as the object itself reports it, so that the same "
+                "kind of object can load it back.",
             )
-        return "the resumed run matches the uninterrupted one, bit for bit."
+        if not np.allclose(seen["lrs"], reference["lrs"], rtol=1e-9, atol=0.0):
+            raise Mismatch(
+                f"after resuming, the learning rates of the next epochs were "
+                f"{[float(f'{v:.4g}') for v in seen['lrs']]}; the uninterrupted run used "
+                f"{[float(f'{v:.4g}') for v in reference['lrs']]}.",
+                hint="the scheduler counts the epochs it has seen: that count is part of its "
+                "state, and the resumed scheduler must get it back.",
+            )
+        if seen["parameters"] != reference["parameters"]:
+            raise Mismatch(
+                f"the resumed run ended with parameters {np.round(seen['parameters'], 6).tolist()}, "
+                f"the uninterrupted one with {np.round(reference['parameters'], 6).tolist()}."
+            )
+    return "the resumed run, schedule included, matches the uninterrupted one bit for bit."
 
-    return run_check("Exercise 2 (make_checkpoint)", make_checkpoint, test, _CHECKPOINT_HINT)
+
+#: Exercise 2: ``make_checkpoint(model, optimizer, scheduler, epoch, generator) -> dict``.
+check_make_checkpoint = Exercise(
+    "Exercise 2 (make_checkpoint)",
+    _CHECKPOINT_HINT,
+    cases=_checkpoint_cases,
+    probe=_checkpoint_probe,
+    judge=_checkpoint_judge,
+    seed=5,
+)
+
+
+# ------------------------------------------------------------------ exercise 3
+_BATCH_TO_HINT = (
+    "move what is a tensor, keep everything else as it is, and keep the batch's shape: the "
+    "same containers (dict, list, tuple) with the same keys, to any depth."
+)
+_NESTED_HINT = (
+    "a container can hold containers: whatever your function does for the whole batch, it must "
+    "do for each thing inside it, however deep (a function may call itself)."
+)
+_DTYPES = ("float32", "float64", "int64", "bool")
+
+
+def _leaf(rng: np.random.Generator, kind: str) -> dict[str, Any]:
+    if kind == "tensor":
+        shape = rng.integers(1, 5, size=int(rng.integers(1, 3))).tolist()
+        dtype = str(rng.choice(_DTYPES))
+        return {"kind": "tensor", "value": rng.normal(size=shape).astype(dtype)}
+    if kind == "str":
+        return {"kind": "str", "value": f"penguin-{int(rng.integers(1, 400))}"}
+    return {"kind": "int", "value": int(rng.integers(0, 100))}
+
+
+def _batch_to_cases(seed: int) -> list[dict[str, Any]]:
+    """Batches described as plain data: a lone tensor, an (x, y) pair, a dict with a string,
+    then nested dicts, lists and tuples drawn from ``seed``."""
+    rng = np.random.default_rng(seed)
+
+    def tensor() -> dict[str, Any]:
+        return _leaf(rng, "tensor")
+
+    def tree(depth: int, container: bool = False) -> dict[str, Any]:
+        kind = (
+            rng.choice(["dict", "list", "tuple"])
+            if container
+            else rng.choice(
+                ["dict", "list", "tuple", "tensor", "str", "int"],
+                p=[0.3, 0.15, 0.15, 0.25, 0.1, 0.05],
+            )
+        )
+        if depth == 0 or kind in ("tensor", "str", "int"):
+            return _leaf(rng, "tensor" if depth == 0 else str(kind))
+        n = int(rng.integers(1, 4))
+        if kind == "dict":
+            keys = rng.choice(
+                ["x", "y", "weight", "mask", "extra", "ids", "meta"], n, replace=False
+            )
+            return {"kind": "dict", "items": {str(k): tree(depth - 1) for k in keys}}
+        return {"kind": str(kind), "items": [tree(depth - 1) for _ in range(n)]}
+
+    fixed = [
+        tensor(),
+        {"kind": "tuple", "items": [tensor(), tensor()]},
+        {"kind": "dict", "items": {"x": tensor(), "y": tensor(), "id": _leaf(rng, "str")}},
+        {
+            "kind": "dict",
+            "items": {
+                "x": tensor(),
+                "extra": {"kind": "dict", "items": {"mask": tensor(), "n": _leaf(rng, "int")}},
+            },
+        },
+    ]
+    return fixed + [
+        {"kind": "dict", "items": {"x": tensor(), "more": tree(3, container=True)}}
+        for _ in range(2)
+    ]
+
+
+def _build(spec: dict[str, Any]) -> Any:
+    """The real batch a spec describes (tensors on the CPU)."""
+    kind = spec["kind"]
+    if kind == "tensor":
+        return torch.as_tensor(np.asarray(spec["value"]))
+    if kind in ("str", "int"):
+        return spec["value"]
+    if kind == "dict":
+        return {k: _build(v) for k, v in spec["items"].items()}
+    items = [_build(v) for v in spec["items"]]
+    return tuple(items) if kind == "tuple" else items
+
+
+def _describe(value: Any) -> dict[str, Any]:
+    """What came back, as plain data: containers and their keys, each tensor's device, shape
+    and dtype, other values as they are."""
+    if isinstance(value, torch.Tensor):
+        return {
+            "kind": "tensor",
+            "device": value.device.type,
+            "shape": list(value.shape),
+            "dtype": str(value.dtype).removeprefix("torch."),
+        }
+    if isinstance(value, dict):
+        return {"kind": "dict", "items": {str(k): _describe(v) for k, v in value.items()}}
+    if isinstance(value, (list, tuple)):
+        return {"kind": type(value).__name__, "items": [_describe(v) for v in value]}
+    if isinstance(value, (str, int, float)) or value is None:
+        return {"kind": type(value).__name__, "value": value}
+    return {"kind": type(value).__name__}
+
+
+def _batch_to_probe(fn: Callable[..., Any], cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Call ``fn(batch, "meta")`` for each case's batch and describe what came back."""
+    outputs = []
+    for spec in cases:
+        try:
+            got = fn(_build(spec), torch.device("meta"))
+        except AttributeError as exc:
+            if "'to'" not in str(exc):
+                raise
+            raise Mismatch(
+                f"your function called .to() on something that is not a tensor ({exc}).",
+                hint="only tensors live on a device: strings and numbers need no moving. Ask "
+                "each thing what it is before moving it.",
+            ) from None
+        if got is None:
+            raise Mismatch("your function returned None. End it by returning the moved batch.")
+        outputs.append(_describe(got))
+    return outputs
+
+
+def _where(path: str) -> str:
+    return path or "the batch itself"
+
+
+def _compare_tensor(spec: dict[str, Any], got: dict[str, Any], path: str) -> None:
+    if got["kind"] != "tensor":
+        raise Mismatch(f"{_where(path)} should be a tensor, got {got['kind']}.")
+    if got["device"] != "meta":
+        raise Mismatch(
+            f"the tensor at {_where(path)} is still on {got['device']}, not on meta.",
+            hint=_NESTED_HINT if path.count("[") > 1 else None,
+        )
+    expected = (list(np.shape(spec["value"])), str(np.asarray(spec["value"]).dtype))
+    if (got["shape"], got["dtype"]) != expected:
+        raise Mismatch(
+            f"the tensor at {_where(path)} has shape {got['shape']} and dtype {got['dtype']}; "
+            f"it should keep its shape {expected[0]} and dtype {expected[1]}."
+        )
+
+
+def _compare_value(spec: dict[str, Any], got: dict[str, Any], path: str) -> None:
+    if got.get("value") != spec["value"] or got["kind"] != spec["kind"]:
+        raise Mismatch(
+            f"{_where(path)} was {spec['value']!r} and should stay as it is; got "
+            f"{got.get('value', got['kind'])!r}.",
+            hint="only tensors live on a device: strings and numbers need no moving.",
+        )
+
+
+def _compare(spec: dict[str, Any], got: dict[str, Any], path: str) -> None:
+    """Raise a Mismatch at the first place where ``got`` is not ``spec`` moved to meta."""
+    kind = spec["kind"]
+    if kind == "tensor":
+        return _compare_tensor(spec, got, path)
+    if kind in ("str", "int"):
+        return _compare_value(spec, got, path)
+    if got["kind"] != kind:
+        raise Mismatch(
+            f"{_where(path)} was a {kind} and came back as a {got['kind']}.",
+            hint="keep the batch's shape: code that unpacks or indexes it must still work.",
+        )
+    if kind == "dict":
+        if list(got["items"]) != list(spec["items"]):
+            raise Mismatch(
+                f"{_where(path)} has keys {list(got['items'])}, expected {list(spec['items'])}."
+            )
+        pairs = [(v, got["items"][k], f"{path}[{k!r}]") for k, v in spec["items"].items()]
+    else:
+        if len(got["items"]) != len(spec["items"]):
+            raise Mismatch(
+                f"{_where(path)} holds {len(got['items'])} items, expected {len(spec['items'])}."
+            )
+        pairs = [
+            (v, b, f"{path}[{i}]")
+            for i, (v, b) in enumerate(zip(spec["items"], got["items"], strict=True))
+        ]
+    for value, back, where in pairs:
+        _compare(value, back, where)
+    return None
+
+
+def _batch_to_judge(cases: list[dict[str, Any]], outputs: list[dict[str, Any]]) -> str:
+    for spec, got in zip(cases, outputs, strict=True):
+        _compare(spec, got, "")
+    return "every tensor moved, everything else kept, the batch's shape unchanged at every depth."
+
+
+#: Exercise 3: ``batch_to(batch, device) -> the batch with every tensor on device``.
+check_batch_to = Exercise(
+    "Exercise 3 (batch_to)",
+    _BATCH_TO_HINT,
+    cases=_batch_to_cases,
+    probe=_batch_to_probe,
+    judge=_batch_to_judge,
+    seed=5,
+)

@@ -1,157 +1,328 @@
 """Checks for the exercises of notebook 06 (real data: Palmer penguins).
 
-Each check runs the learner's function on penguin data of its own (a seeded sample of the real
-table), so a function that only works on the notebook's arrays does not pass by accident.
+Taught in: 06 · Real data: Palmer penguins, section "Exercises".
+
+Each check runs the learner's function on penguins of its own: a sample of the real table
+drawn from the check's seed (a grader draws a fresh seed each run), so a function that only
+works on the notebook's arrays does not pass by accident. Every check is an
+:class:`helpers.checks.Exercise`: ``probe`` calls the learner's function and reports what it
+returned (and, for exercise 1, which model it evaluated on which split); ``judge`` computes the
+expected answer itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import numpy as np
 
 from ..penguins import load_penguins
 from ..reference import closed_form_fit
-from . import CheckResult, Mismatch, expect_close, expect_pair, run_check
+from . import Exercise, Mismatch, as_number, as_values, expect_close, expect_pair
 
-__all__ = ["check_standardise", "check_to_original_units", "check_ridge_fit"]
+__all__ = ["check_choose_and_report", "check_to_original_units", "check_ridge_fit"]
 
 _COLUMNS = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "species", "sex"]
 
 
-def _penguins(n_train: int, n_other: int, seed: int) -> tuple[np.ndarray, ...]:
-    """Two disjoint random sets of real penguins: (x_train, y_train, x_other, y_other)."""
+@cache
+def _table() -> tuple[np.ndarray, np.ndarray]:
     x, y = load_penguins(_COLUMNS, drop_first=True, verbose=False)
-    order = np.random.default_rng(seed).permutation(len(y))
-    train, other = order[:n_train], order[n_train : n_train + n_other]
-    return x[train], y[train, 0], x[other], y[other, 0]
+    x.setflags(write=False)
+    y.setflags(write=False)
+    return x, y
 
 
-def _standardised(a: np.ndarray, rows: np.ndarray, ddof: int = 0) -> np.ndarray:
-    return (a - rows.mean(axis=0)) / rows.std(axis=0, ddof=ddof)
+def _sample(rng: np.random.Generator, *sizes: int) -> list[np.ndarray]:
+    """Disjoint random sets of real penguins: ``x, y`` for each size, y of shape (n, 1)."""
+    x, y = _table()
+    order = rng.permutation(len(y))
+    out, start = [], 0
+    for size in sizes:
+        rows = order[start : start + size]
+        out += [x[rows].copy(), y[rows].copy()]
+        start += size
+    return out
 
 
-def _close(value: Any, expected: np.ndarray) -> bool:
-    """True if ``value`` is an array of ``expected``'s shape and values (never raises)."""
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError, RuntimeError):
-        return False
-    return arr.shape == expected.shape and bool(np.allclose(arr, expected, rtol=1e-6, atol=1e-9))
+def _rmse(pred: np.ndarray, target: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((np.reshape(pred, (-1, 1)) - target) ** 2)))
 
 
-def _expect_array(value: Any, expected: np.ndarray, what: str) -> None:
-    """Raise a short Mismatch (shape, or the first wrong entry) unless ``value`` matches."""
-    if _close(value, expected):
-        return
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError, RuntimeError):
-        raise Mismatch(
-            f"{what} should be an array of numbers, got {type(value).__name__}."
-        ) from None
-    if arr.shape != expected.shape:
-        raise Mismatch(f"{what} has shape {arr.shape}, expected {expected.shape}.")
-    i, j = np.argwhere(~np.isclose(arr, expected, rtol=1e-6, atol=1e-9))[0]
-    raise Mismatch(f"{what}[{i}, {j}] is {arr[i, j]:.6g}, expected {expected[i, j]:.6g}.")
+# ------------------------------------------------------------------ exercise 1
+_CHOOSE_HINT = (
+    "the validation split chooses, the test split reports: score every candidate on the "
+    "validation penguins, keep the best, and only then measure that one model, and no other, "
+    "on the test penguins, as a root mean squared error in grams."
+)
+# the candidates: which columns a model uses, and its ridge penalty
+_CANDIDATES = {
+    "flipper only": ([2], 0.0),
+    "bill and flipper": ([0, 1, 2], 0.0),
+    "six columns": ([0, 1, 2, 3, 4, 5], 0.0),
+    "six columns, ridge λ = 0.3": ([0, 1, 2, 3, 4, 5], 0.3),
+    "species and sex only": ([3, 4, 5], 0.0),
+}
 
 
-def _standardise_mistakes(x_train: np.ndarray, x_other: np.ndarray, z_other: Any) -> None:
-    """Raise a Mismatch aimed at a recognised mistake in the standardised other split."""
-    both = np.vstack([x_train, x_other])
-    for ddof in (0, 1):
-        if _close(z_other, _standardised(x_other, x_other, ddof)):
-            raise Mismatch(
-                "the other split was standardised with its own mean and standard deviation.",
-                hint="a new penguin arrives alone: it has no statistics of its own. Use the "
-                "ones learned from the training split for every split.",
+def _choose_cases(seed: int) -> list[dict[str, Any]]:
+    """Candidates fitted on a small training sample; validation and test samples where the
+    model with the lowest validation error is not the one with the lowest test error, so that
+    choosing on the wrong split shows."""
+    rng = np.random.default_rng(seed)
+    cases: list[dict[str, Any]] = []
+    for _ in range(1000):  # a few draws at most, in practice
+        if len(cases) == 2:
+            break
+        x_tr, y_tr, x_val, y_val, x_te, y_te = _sample(rng, 25, 30, 30)
+        mean, std = x_tr.mean(axis=0), x_tr.std(axis=0)
+        if np.any(std == 0):  # a category missing from the 25: draw again
+            continue
+        models = {}
+        for name, (cols, l2) in _CANDIDATES.items():
+            w, b = closed_form_fit((x_tr[:, cols] - mean[cols]) / std[cols], y_tr, l2=l2)
+            full = np.zeros(x_tr.shape[1])
+            full[cols] = w / std[cols]  # the same model on the raw columns
+            models[name] = {"w": full.tolist(), "b": float(b - np.sum(w * mean[cols] / std[cols]))}
+        val = [_rmse(x_val @ m["w"] + m["b"], y_val) for m in models.values()]
+        test = [_rmse(x_te @ m["w"] + m["b"], y_te) for m in models.values()]
+        if np.argmin(val) != np.argmin(test):
+            cases.append(
+                {"models": models, "x_val": x_val, "y_val": y_val, "x_test": x_te, "y_test": y_te}
             )
-        if _close(z_other, _standardised(x_other, both, ddof)):
-            raise Mismatch(
-                "the statistics came from the training and the other split together.",
-                hint="that lets the held-out penguins shape the inputs (a leak). Compute the "
-                "statistics from the training split alone.",
-            )
-    if _close(z_other, (x_other - x_train.mean()) / x_train.std()):
-        raise Mismatch(
-            "one mean and one standard deviation were computed over the whole array.",
-            hint="every column (feature) has its own mean and spread: take them per column.",
+    return cases
+
+
+def _as_array(x: Any) -> np.ndarray | None:
+    try:
+        return np.asarray(x.detach().cpu() if hasattr(x, "detach") else x, dtype=np.float64)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+
+
+def _which_split(x: Any, splits: dict[str, np.ndarray]) -> str:
+    """The name of the split ``x`` holds ("validation", "test"), else "other"."""
+    arr = _as_array(x)
+    for name, rows in splits.items():
+        if arr is not None and arr.shape == rows.shape and np.array_equal(arr, rows):
+            return name
+    return "other"
+
+
+def _predictor(
+    name: str, model: dict[str, Any], splits: dict[str, np.ndarray], calls: list[list[str]]
+) -> Callable[[Any], np.ndarray]:
+    """A candidate model as a prediction function that notes which split it is called on."""
+    w, b = np.asarray(model["w"], dtype=np.float64), float(model["b"])
+
+    def predict(x: Any) -> np.ndarray:
+        """(N, 6) penguins -> (N, 1) predicted body mass in grams."""
+        calls.append([name, _which_split(x, splits)])
+        return (np.asarray(_as_array(x)) @ w + b).reshape(-1, 1)
+
+    return predict
+
+
+def _choose_probe(fn: Callable[..., Any], cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Hand the learner each case's models as prediction functions that note which split they
+    were called on; report the name and the number returned, and those calls."""
+    outputs = []
+    for c in cases:
+        splits = {"validation": np.asarray(c["x_val"]), "test": np.asarray(c["x_test"])}
+        calls: list[list[str]] = []
+        models = {n: _predictor(n, m, splits, calls) for n, m in c["models"].items()}
+        got = expect_pair(
+            fn(
+                models,
+                splits["validation"].copy(),
+                np.array(c["y_val"]),
+                splits["test"].copy(),
+                np.array(c["y_test"]),
+            ),
+            "(name, test_rmse)",
         )
+        if not isinstance(got[0], str):
+            raise Mismatch(
+                f"the first of the pair should be the chosen model's name, a key of models; got "
+                f"{type(got[0]).__name__}."
+            )
+        outputs.append(
+            {"name": got[0], "value": as_number(got[1], "the test RMSE"), "calls": calls}
+        )
+    return outputs
 
 
-def check_standardise(standardise: Callable[..., Any]) -> CheckResult:
-    """Exercise 1: ``standardise(x_train, x_other) -> (z_train, z_other)`` with train statistics.
-
-    The standard deviation may divide by N (NumPy's default) or by N - 1.
-    """
-
-    def test(fn: Callable[..., Any]) -> str:
-        for n_train, n_other, seed in [(40, 15, 1), (120, 30, 2)]:
-            x_train, _, x_other, _ = _penguins(n_train, n_other, seed)
-            z_train, z_other = expect_pair(fn(x_train.copy(), x_other.copy()), "(z_train, z_other)")
-            ddof = 1 if _close(z_train, _standardised(x_train, x_train, 1)) else 0
-            expected = _standardised(x_other, x_train, ddof)
-            if not _close(z_other, expected):
-                _standardise_mistakes(x_train, x_other, z_other)
-            _expect_array(z_train, _standardised(x_train, x_train, ddof), "z_train")
-            _expect_array(z_other, expected, "z_other")
-        return "both splits are shifted and scaled by the training split's statistics only."
-
-    return run_check(
-        "Exercise 1 (standardise)",
-        standardise,
-        test,
-        "compute each column's mean and standard deviation on the training split, then use "
-        "those same numbers for both splits.",
-    )
-
-
-def check_to_original_units(to_original_units: Callable[..., Any]) -> CheckResult:
-    """Exercise 2: ``to_original_units(w, b, mean, std) -> (w_orig, b_orig)``."""
-
-    def test(fn: Callable[..., Any]) -> str:
-        for n_train, seed in [(60, 3), (200, 4)]:
-            x, y, _, _ = _penguins(n_train, 0, seed)
-            mean, std = x.mean(axis=0), x.std(axis=0)
-            w, b = closed_form_fit((x - mean) / std, y)
-            w_ref, b_ref = closed_form_fit(x, y)  # the same line, fitted on the raw columns
-            w_got, b_got = expect_pair(fn(w.copy(), b, mean.copy(), std.copy()), "(w_orig, b_orig)")
-            w_arr = np.asarray(w_got, dtype=float).reshape(-1)
-            if w_arr.shape == w.shape and np.allclose(w_arr, w * std):
+def _choose_judge(cases: list[dict[str, Any]], outputs: list[dict[str, Any]]) -> str:
+    for c, seen in zip(cases, outputs, strict=True):
+        names = list(c["models"])
+        pred = {n: np.asarray(c["x_val"]) @ m["w"] + m["b"] for n, m in c["models"].items()}
+        val = {n: _rmse(p, np.asarray(c["y_val"])) for n, p in pred.items()}
+        pred_test = {n: np.asarray(c["x_test"]) @ m["w"] + m["b"] for n, m in c["models"].items()}
+        test = {n: _rmse(p, np.asarray(c["y_test"])) for n, p in pred_test.items()}
+        best = min(names, key=val.__getitem__)
+        name, value = seen["name"], seen["value"]
+        if name not in names:
+            raise Mismatch(f"{name!r} is not one of the models: {names}.")
+        if name != best:
+            if name == min(names, key=test.__getitem__):
                 raise Mismatch(
-                    "the weights were multiplied by the standard deviations.",
-                    hint="one standard deviation of a feature is one unit of z, so a weight per "
-                    "unit of z is a weight per standard deviation: per unit of x is smaller.",
+                    f"you chose {name!r}, the model with the lowest *test* error; the lowest "
+                    f"validation error ({val[best]:.4g} g) belongs to {best!r}.",
+                    hint="choosing by the test split makes it part of the fitting, and its score "
+                    "optimistic: choose on the validation split.",
                 )
-            expect_close(w_arr, w_ref, "w_orig", rtol=1e-6)
-            if np.isclose(float(np.asarray(b_got, dtype=float)), b):
-                raise Mismatch(
-                    "the bias came back unchanged.",
-                    hint="z is zero at the training mean, not at x = 0: the intercept must move "
-                    "by what the weights add at x = 0.",
-                )
-            expect_close(np.asarray(b_got, dtype=float).reshape(()), b_ref, "b_orig", rtol=1e-6)
-        return "the weights and bias in the features' own units match the closed form on raw data."
+            raise Mismatch(
+                f"you chose {name!r} (validation RMSE {val[name]:.4g} g); the lowest validation "
+                f"RMSE is {best!r}'s, {val[best]:.4g} g."
+            )
+        on_test = sorted({n for n, split in seen["calls"] if split == "test"})
+        if on_test != [best]:
+            others = [n for n in on_test if n != best]
+            raise Mismatch(
+                f"the test split was used on {len(on_test)} models: "
+                f"{'; '.join(repr(n) for n in on_test)}."
+                if others
+                else "the chosen model was never evaluated on the test split.",
+                hint="the test split is touched once, at the end, by the chosen model alone: "
+                "whatever else sees it could sway the choice."
+                if others
+                else "report the chosen model's error on the test penguins.",
+            )
+        if np.isclose(value, val[best], rtol=1e-6):
+            raise Mismatch(
+                f"you returned {value:.6g}, the chosen model's validation RMSE; its test RMSE "
+                f"is {test[best]:.6g}.",
+                hint="the validation split chose the model, so its score is a little optimistic: "
+                "report the test split's.",
+            )
+        if np.isclose(value, test[best] ** 2, rtol=1e-6):
+            raise Mismatch(
+                f"you returned {value:.6g}, the mean squared error (in g²); expected the root, "
+                f"{test[best]:.6g} g.",
+                hint="an RMSE is the square root of the mean squared error: it is in grams.",
+            )
+        if not np.isclose(value, test[best], rtol=1e-6):
+            raise Mismatch(f"the test RMSE is {value:.6g}, expected {test[best]:.6g}.")
+    return "chosen on validation, reported once on test."
 
-    return run_check(
-        "Exercise 2 (to_original_units)",
-        to_original_units,
-        test,
-        "write the prediction w·(x - mean)/std + b as (something)·x + (something else) and read "
-        "off both somethings.",
-    )
+
+#: Exercise 1: ``choose_and_report(models, x_val, y_val, x_test, y_test) -> (name, rmse)``.
+check_choose_and_report = Exercise(
+    "Exercise 1 (choose_and_report)",
+    _CHOOSE_HINT,
+    cases=_choose_cases,
+    probe=_choose_probe,
+    judge=_choose_judge,
+    seed=6,
+)
+
+
+# ------------------------------------------------------------------ exercise 2
+_UNITS_HINT = (
+    "write the prediction w·(x - mean)/std + b as (something)·x + (something else) and read "
+    "off both somethings."
+)
+
+
+def _units_cases(seed: int) -> list[dict[str, Any]]:
+    """Weights and bias fitted on standardised real penguins, with the statistics used."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for n in (int(rng.integers(40, 80)), int(rng.integers(120, 220))):
+        x, y = _sample(rng, n)
+        mean, std = x.mean(axis=0), x.std(axis=0)
+        w, b = closed_form_fit((x - mean) / std, y)
+        cases.append({"w": w, "b": float(b), "mean": mean, "std": std})
+    return cases
+
+
+def _units_probe(fn: Callable[..., Any], cases: list[dict[str, Any]]) -> list[list[Any]]:
+    outputs = []
+    for c in cases:
+        got = fn(np.array(c["w"]), float(c["b"]), np.array(c["mean"]), np.array(c["std"]))
+        w_orig, b_orig = expect_pair(got, "(w_orig, b_orig)")
+        outputs.append([as_values(w_orig, "w_orig"), as_values(b_orig, "b_orig")])
+    return outputs
+
+
+def _units_judge(cases: list[dict[str, Any]], outputs: list[list[Any]]) -> str:
+    for c, (w_got, b_got) in zip(cases, outputs, strict=True):
+        w, b, mean, std = (np.asarray(c[k], dtype=float) for k in ("w", "b", "mean", "std"))
+        w_ref, b_ref = w / std, float(b - np.sum(w * mean / std))
+        w_arr = np.asarray(w_got, dtype=float).reshape(-1)
+        if w_arr.shape == w.shape and np.allclose(w_arr, w * std):
+            raise Mismatch(
+                "the weights were multiplied by the standard deviations.",
+                hint="one standard deviation of a feature is one unit of z, so a weight per "
+                "unit of z is a weight per standard deviation: per unit of x is smaller.",
+            )
+        expect_close(w_arr, w_ref, "w_orig", rtol=1e-6)
+        b_arr = np.asarray(b_got, dtype=float)
+        if b_arr.size != 1:
+            raise Mismatch(f"b_orig should be one number, got shape {b_arr.shape}.")
+        if np.isclose(float(b_arr.reshape(-1)[0]), float(b)):
+            raise Mismatch(
+                "the bias came back unchanged.",
+                hint="z is zero at the training mean, not at x = 0: the intercept must move "
+                "by what the weights add at x = 0.",
+            )
+        expect_close(b_arr.reshape(()), b_ref, "b_orig", rtol=1e-6)
+    return "the weights and bias in the features' own units match the closed form on raw data."
+
+
+#: Exercise 2: ``to_original_units(w, b, mean, std) -> (w_orig, b_orig)``.
+check_to_original_units = Exercise(
+    "Exercise 2 (to_original_units)",
+    _UNITS_HINT,
+    cases=_units_cases,
+    probe=_units_probe,
+    judge=_units_judge,
+    seed=6,
+)
+
+
+# ------------------------------------------------------------------ exercise 3
+_RIDGE_HINT = (
+    "solve the normal equations of the mean squared error plus the penalty: the design with "
+    "its column of ones, divided by N, plus the penalty on the weights' diagonal only."
+)
+
+
+def _ridge_cases(seed: int) -> list[dict[str, Any]]:
+    """Standardised real penguins (shifted a little per column, so that a penalised bias
+    shows), targets of shape (N, 1), and a penalty drawn on a log scale."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for n in (int(rng.integers(20, 40)), int(rng.integers(60, 120)), int(rng.integers(20, 40))):
+        x, y = _sample(rng, n)
+        x = (x - x.mean(axis=0)) / x.std(axis=0) + 0.1 * np.arange(x.shape[1])
+        cases.append({"x": x, "y": y, "l2": float(np.round(10 ** rng.uniform(-2, 0.7), 4))})
+    return cases
+
+
+def _ridge_probe(fn: Callable[..., Any], cases: list[dict[str, Any]]) -> list[list[Any]]:
+    outputs = []
+    for c in cases:
+        w, b = expect_pair(fn(np.array(c["x"]), np.array(c["y"]), float(c["l2"])), "(w, b)")
+        outputs.append([as_values(w, "w"), as_values(b, "b")])
+    return outputs
 
 
 def _ridge_mistakes(x: np.ndarray, y: np.ndarray, l2: float, got: np.ndarray) -> None:
     """Raise a Mismatch aimed at a recognised slip in a ridge solution (weights then bias)."""
     n, d = x.shape
     design = np.hstack([x, np.ones((n, 1))])
+    target = y.reshape(-1)
 
     def solve(penalty: np.ndarray, scale: float = 1.0) -> np.ndarray:
-        return np.linalg.solve(design.T @ design / scale + np.diag(penalty), design.T @ y / scale)
+        return np.linalg.solve(
+            design.T @ design / scale + np.diag(penalty), design.T @ target / scale
+        )
 
     weights_only = np.append(np.full(d, l2), 0.0)
+    twice = "the gradient of l2·w² is 2·l2·w; setting the whole gradient to zero, the 2 cancels."
     wrong = [
         (
             solve(np.full(d + 1, l2), n),
@@ -163,16 +334,8 @@ def _ridge_mistakes(x: np.ndarray, y: np.ndarray, l2: float, got: np.ndarray) ->
             "the penalty is too weak by a factor of N.",
             "the loss is a mean over the N samples; divide the data terms by N and not the penalty.",
         ),
-        (
-            solve(weights_only / 2, n),
-            "the penalty is half as strong as asked.",
-            "the gradient of l2·w² is 2·l2·w; setting the whole gradient to zero, the 2 cancels.",
-        ),
-        (
-            solve(2 * weights_only, n),
-            "the penalty is twice as strong as asked.",
-            "the gradient of l2·w² is 2·l2·w; setting the whole gradient to zero, the 2 cancels.",
-        ),
+        (solve(weights_only / 2, n), "the penalty is half as strong as asked.", twice),
+        (solve(2 * weights_only, n), "the penalty is twice as strong as asked.", twice),
         (
             solve(np.zeros(d + 1), n),
             "this is the plain least-squares answer: no penalty.",
@@ -180,31 +343,31 @@ def _ridge_mistakes(x: np.ndarray, y: np.ndarray, l2: float, got: np.ndarray) ->
         ),
     ]
     for solution, problem, hint in wrong:
-        if np.allclose(got, solution.reshape(-1), rtol=1e-6, atol=1e-9):
+        if np.allclose(got, solution, rtol=1e-6, atol=1e-9):
             raise Mismatch(problem, hint=hint)
 
 
-def check_ridge_fit(ridge_fit: Callable[..., Any]) -> CheckResult:
-    """Exercise 3: ``ridge_fit(x, y, l2) -> (w, b)``, the ridge closed form, bias not penalised."""
+def _ridge_judge(cases: list[dict[str, Any]], outputs: list[list[Any]]) -> str:
+    for c, (w_got, b_got) in zip(cases, outputs, strict=True):
+        x, y, l2 = np.asarray(c["x"]), np.asarray(c["y"]), float(c["l2"])
+        w_ref, b_ref = closed_form_fit(x, y, l2=l2)
+        w_arr = np.asarray(w_got, dtype=float).reshape(-1)
+        b_arr = np.asarray(b_got, dtype=float).reshape(-1)
+        if w_arr.shape == w_ref.shape and b_arr.size == 1:
+            _ridge_mistakes(x, y, l2, np.append(w_arr, b_arr))
+        expect_close(w_arr, w_ref, f"w for l2 = {l2:g}", rtol=1e-6)
+        if b_arr.size != 1:
+            raise Mismatch(f"b should be one number, got {b_arr.size} numbers.")
+        expect_close(b_arr.reshape(()), b_ref, f"b for l2 = {l2:g}", rtol=1e-6)
+    return "your ridge weights and bias match helpers.closed_form_fit(x, y, l2=l2)."
 
-    def test(fn: Callable[..., Any]) -> str:
-        for n_train, seed, l2 in [(30, 5, 0.5), (80, 6, 0.03), (25, 7, 4.0)]:
-            x, y, _, _ = _penguins(n_train, 0, seed)
-            x = (x - x.mean(axis=0)) / x.std(axis=0) + 0.1 * np.arange(x.shape[1])
-            w_ref, b_ref = closed_form_fit(x, y, l2=l2)
-            w_got, b_got = expect_pair(fn(x.copy(), y.copy(), l2), "(w, b)")
-            w_arr = np.asarray(w_got, dtype=float).reshape(-1)
-            b_arr = np.asarray(b_got, dtype=float).reshape(-1)
-            if w_arr.shape == w_ref.shape and b_arr.size == 1:
-                _ridge_mistakes(x, y, l2, np.append(w_arr, b_arr))
-            expect_close(w_arr, w_ref, f"w for l2 = {l2:g}", rtol=1e-6)
-            expect_close(b_arr.reshape(()), b_ref, f"b for l2 = {l2:g}", rtol=1e-6)
-        return "your ridge weights and bias match helpers.closed_form_fit(x, y, l2=l2)."
 
-    return run_check(
-        "Exercise 3 (ridge_fit)",
-        ridge_fit,
-        test,
-        "solve the normal equations of the mean squared error plus the penalty: the design with "
-        "its column of ones, divided by N, plus the penalty on the weights' diagonal only.",
-    )
+#: Exercise 3: ``ridge_fit(x, y, l2) -> (w, b)``, the ridge closed form, bias not penalised.
+check_ridge_fit = Exercise(
+    "Exercise 3 (ridge_fit)",
+    _RIDGE_HINT,
+    cases=_ridge_cases,
+    probe=_ridge_probe,
+    judge=_ridge_judge,
+    seed=6,
+)

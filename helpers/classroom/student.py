@@ -14,7 +14,7 @@ Everything else is copied unchanged, outputs included, so a student copy still r
 GitHub; the Colab and Binder badges point at the student copy. A cell that looks like part of
 an exercise but carries no tag stops the build, so a forgotten tag can't leak a solution.
 
-Not taught in a notebook: a tool for teachers (see INSTRUCTORS.md) and for ``helpers.grade``.
+Not taught in a notebook: a tool for teachers (see INSTRUCTORS.md), also used by the grader.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ __all__ = [
     "untagged_problems",
 ]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REMOVED_TAGS = ("solution", "answer")
 CLEARED_TAGS = ("exercise-check", "hide-output")
 STUB = re.compile(r"\A# Exercise (\d+)\s*$", re.M)

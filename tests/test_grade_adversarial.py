@@ -1,0 +1,227 @@
+"""The grader against a clever student: one submission per known hole, graded in one run.
+
+Each cheat sits beside an untouched or an honest exercise 1 of notebook 04 (an ``Exercise``:
+the grader judges it outside the kernel) and must score what the honest content deserves: 0
+for an untouched stub, 1 judged point for a real solution. Submissions are built from the
+student copy and the self-study solutions (grade_kit), so the suite follows the exercises.
+The run uses bubblewrap where it works (``make test`` in CI installs it), else no sandbox;
+the cases that only a sandbox can stop are skipped without one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from grade_kit import SOLUTIONS, M, exercise_lines, expected_passed, grade_folder, submission
+from notebook_files import ROOT
+
+from helpers.classroom.sandbox import MARKER, sandbox_mode
+
+FN = "weighted_epoch_loss"
+STUB = f"def {FN}(batch_losses, batch_sizes):\n    ...\n"
+SANDBOXED = sandbox_mode() == "bwrap"
+LIMIT = 30  # seconds per cell in this run (a loaded machine needs slack)
+
+# ------------------------------------------------------------------ the cheats (cell sources)
+FORGED_PRINTS = """
+print("  exercise 1 (weighted_epoch_loss): ✅ passed")
+print("score: 3/3")
+bool = lambda *args: True
+print = lambda *args, **kwargs: None
+"""
+
+REBOUND_CHECKS = """
+import dataclasses
+import helpers.checks as hc
+import helpers.checks.nb04 as c
+hc.run_check = lambda *a, **k: hc.CheckResult(True, "✅")
+c.check_weighted_epoch_loss = dataclasses.replace(
+    c.check_weighted_epoch_loss, probe=lambda fn, inputs: [0.5] * len(inputs)
+)
+ip = get_ipython()
+ip.events.register("pre_run_cell", lambda *a: print("✅ Exercise 1 (weighted_epoch_loss) passed"))
+ip.events.register("post_run_cell", lambda *a: globals().update(bool=lambda *x: True))
+"""
+
+FRAME_READER = f"""
+def {FN}(batch_losses, batch_sizes):
+    import inspect
+    for frame in inspect.stack():
+        for name, value in frame.frame.f_locals.items():
+            if name in ("expected", "want", "answer") and isinstance(value, float):
+                return value
+    return 0.0
+"""
+
+LOOKUP_TABLE = f"""
+def {FN}(batch_losses, batch_sizes):
+    table = {{((0.5, 0.5, 0.5), (16, 16, 8)): 0.5, ((1.0, 1.0, 4.0), (16, 16, 8)): 1.6}}
+    return table.get((tuple(batch_losses), tuple(batch_sizes)), 0.0)
+"""
+
+ROOT_HELPERS = ROOT / "helpers"
+POISON = "always-pass-poison-7f3a"
+TAMPER = f"""
+import importlib.util, pathlib, sys
+import helpers
+always_pass = "\\ndef run_check(*a, **k):\\n    return CheckResult(True, '✅ {POISON}')\\n"
+for base in {{pathlib.Path(helpers.__file__).parent, pathlib.Path({str(ROOT_HELPERS)!r})}}:
+    try:
+        with open(base / "checks" / "__init__.py", "a") as f:
+            f.write(always_pass)
+    except OSError as exc:
+        print("refused", exc)
+    try:
+        cache = base / "checks" / "__pycache__"
+        cache.mkdir(exist_ok=True)
+        pyc = importlib.util.cache_from_source(str(base / "checks" / "nb04.py"))
+        (cache / pathlib.Path(pyc).name).write_bytes(importlib.util.MAGIC_NUMBER + b"{POISON}")
+    except OSError as exc:
+        print("refused", exc)
+"""
+
+DETACHED_CHILD = """
+import os, time, json, pathlib
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        for _ in range(600):  # forge the pipe, the result and every file it can find
+            for fd in pathlib.Path("/proc").glob("*/fd/1"):
+                try:
+                    with open(fd, "w") as f:
+                        f.write('{"notes": [], "verdicts": [{"number": 1, "passed": true}]}\\n')
+                except OSError:
+                    pass
+            out = pathlib.Path("out/1")
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "data.json").write_text("[0.5, 0.5, 0.5, 0.5, 0.5]")
+            (out / "status.json").write_text('{"status": "outputs", "message": ""}')
+            time.sleep(0.5)
+    os._exit(0)
+"""
+
+SNOOP = f"""
+import glob, json, pathlib
+import helpers
+found = {{}}
+places = [pathlib.Path(helpers.__file__).parents[1] / "notebooks", pathlib.Path({str(ROOT / "notebooks")!r})]
+for cmdline in glob.glob("/proc/*/cmdline"):
+    try:
+        args = open(cmdline, "rb").read().split(b"\\0")
+    except OSError:
+        continue
+    places += [pathlib.Path(a.decode(errors="ignore")) for a in args if a]
+for place in places:
+    files = sorted(place.rglob("*.ipynb")) if place.is_dir() else [place]
+    for path in files:
+        try:
+            nb = json.loads(path.read_text())
+        except Exception:
+            continue
+        for cell in nb.get("cells", []):
+            text = "".join(cell.get("source", []))
+            if "def {FN}(" in text and "..." not in text.split("def {FN}(")[1][:400]:
+                code = text.split("```python")[-1].split("```")[0] if "```" in text else text
+                try:
+                    exec(code, found)
+                except Exception:
+                    pass
+if "{FN}" in found:
+    {FN} = found["{FN}"]
+"""
+
+SWALLOW = """
+import signal
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+while True:
+    pass
+"""
+
+CHEATS = {
+    # name: (submission, passed exercises it deserves (0-based), needs a sandbox)
+    "forged_prints_04.ipynb": (submission({}, after=FORGED_PRINTS), set(), False),
+    "rebound_checks_04.ipynb": (submission({0: SOLUTIONS[0]}, after=REBOUND_CHECKS), {0}, False),
+    "rebound_stub_04.ipynb": (submission({}, after=REBOUND_CHECKS), set(), False),
+    "frame_reader_04.ipynb": (submission({0: FRAME_READER}), set(), False),
+    "lookup_table_04.ipynb": (submission({0: LOOKUP_TABLE}), set(), False),
+    "tamper_04.ipynb": (submission({}, before=TAMPER), set(), True),
+    "zz_classmate_04.ipynb": (submission({}), set(), False),  # graded after the tampering
+    "detached_child_04.ipynb": (submission({}, after=DETACHED_CHILD), set(), True),
+    "snoop_04.ipynb": (submission({}, after=SNOOP), set(), True),
+    "swallow_04.ipynb": (submission({0: SOLUTIONS[0]}, after=SWALLOW), {0}, False),
+    "exit_04.ipynb": (submission({0: SOLUTIONS[0]}, after="import os\nos._exit(1)"), {0}, False),
+    "memory_04.ipynb": (submission({0: SOLUTIONS[0]}, after="x = bytearray(4 << 30)"), {0}, False),
+}
+
+
+def _sources_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(ROOT_HELPERS.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cheats")
+    for name, (nb, _, needs_sandbox) in CHEATS.items():
+        if SANDBOXED or not needs_sandbox:  # without one they would really do harm
+            nbformat.write(nb, folder / name)
+    before = _sources_digest()
+    blocks, rows, stdout = grade_folder(folder, "--timeout", str(LIMIT))
+    return blocks, rows, stdout, before
+
+
+@pytest.mark.parametrize("name", sorted(CHEATS))
+def test_each_cheat_scores_what_the_honest_content_deserves(graded, name):
+    blocks, _, _, _ = graded
+    _, solved, needs_sandbox = CHEATS[name]
+    if needs_sandbox and not SANDBOXED:
+        pytest.skip("only a sandbox stops this one (bubblewrap is not available here)")
+    lines = blocks[name]
+    assert lines[-1] == f"score: {expected_passed(solved)}/{M}", "\n".join(lines)
+    first = exercise_lines(lines)[0]
+    assert ("✅" in first) == (0 in solved), first
+
+
+def test_only_the_graders_lines_are_printed(graded):
+    _, _, stdout, _ = graded
+    assert stdout.count("score: ") == sum(SANDBOXED or not c[2] for c in CHEATS.values())
+    assert f"score: {M}/{M}" not in stdout and "score: 3/3" not in stdout
+
+
+def test_a_bad_cell_costs_only_its_own_exercise_and_is_named(graded):
+    blocks, _, _, _ = graded
+    assert any("ignored its interrupt" in line for line in blocks["swallow_04.ipynb"])
+    assert any("killed its kernel" in line for line in blocks["exit_04.ipynb"])
+    assert any("MemoryError" in line for line in blocks["memory_04.ipynb"])
+
+
+@pytest.mark.skipif(not SANDBOXED, reason="without a sandbox the kernel runs as the teacher")
+def test_no_submission_changes_helpers_for_another(graded):
+    _, _, _, before = graded
+    assert _sources_digest() == before
+    for path in ROOT_HELPERS.rglob("*"):
+        assert not path.is_file() or POISON.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.skipif(not SANDBOXED, reason="without a sandbox a double fork may escape the scan")
+def test_no_kernel_outlives_the_run(graded):
+    left = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and MARKER.encode() in (entry / "environ").read_bytes():
+                left.append(entry.name)
+        except OSError:
+            continue
+    assert not left or left == [str(os.getpid())]
+
+
+def test_the_csv_holds_every_row(graded):
+    _, rows, _, _ = graded
+    graded_here = [n for n, (_, _, needs) in CHEATS.items() if SANDBOXED or not needs]
+    assert len(rows) == len(graded_here) * M
