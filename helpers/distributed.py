@@ -22,6 +22,18 @@ first samples of its permutation until every rank has as many (so a few samples 
 per epoch); rank 0 prints how many. Padding, not ``drop_last``, keeps every sample in every
 epoch, and is what ``DistributedSampler`` does by default.
 
+Each rank pays for importing torch (and ``torch._dynamo``, which ``torch.optim`` and DDP load
+on first use). Where that counts (notebook 07 starts 8 ranks), run torchrun's ``main()`` after
+those imports and let it fork the ranks from its own process; it then runs this file by its
+path (``--run-path``), with the repository root on ``PYTHONPATH``::
+
+    python -c "import torch._dynamo; from torch.distributed.run import main; main()" \\
+        --standalone --nproc-per-node=2 --run-path --start-method=fork \\
+        /path/to/helpers/distributed.py --epochs 20 --batch-size 16 --out result.json
+
+The ranks then start with those imports done; the training is the same (Linux: forking a
+process that has imported torch is not safe on macOS).
+
 A rank that fails: torchrun (``--max-restarts=0``, its default) stops the other ranks, and
 a collective that waits on a lost rank gives up after ``--timeout`` seconds. The result
 file is written once, atomically, at the very end, so a failed run leaves none; checkpoints
@@ -49,8 +61,9 @@ from torch.distributed.elastic.multiprocessing.errors import record
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
-from .checkpoint import load_checkpoint, save_checkpoint
-from .distributed_setup import (
+# Full names, not relative imports: `torchrun --run-path` runs this file outside its package.
+from helpers.checkpoint import load_checkpoint, save_checkpoint
+from helpers.distributed_setup import (
     DATASETS,
     EXAMPLE,
     choose_backend,

@@ -1,8 +1,11 @@
 """helpers.distributed: DDP under torchrun on the CPU (gloo), checked against a plain loop.
 
 The launches use ``--standalone`` (torchrun picks free ports itself), so several test runs
-can go on side by side. In-process tests join a world of one rank through a store on a
-free port; they cover the command line, the checkpoints and the result file quickly.
+can go on side by side, and all of them start at once. Two start the ranks as notebook 07
+does on Linux (forked from torchrun's process, ``--run-path`` and the script's path); one
+as a terminal does (``-m helpers.distributed``, a fresh Python per rank). In-process tests
+join a world of one rank through a store on a free port; they cover the command line, the
+checkpoints and the result file quickly. (Notebook 07's exercise checks: test_checks_nb07.py.)
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import os
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 import torch
 from notebook_files import ROOT
@@ -21,7 +23,6 @@ from torch.utils.data import DistributedSampler
 
 import helpers
 from helpers import distributed, distributed_setup
-from helpers.checks.nb07 import check_global_epoch_loss, check_rank_share
 from helpers.distributed_setup import (
     DATASETS,
     choose_backend,
@@ -67,10 +68,20 @@ def args(*extra: str, epochs: int = EPOCHS, batch: int = 16) -> list[str]:
             "--seed", str(SEED), *extra]  # fmt: skip
 
 
-def start(nproc: int, argv: list[str], cwd) -> subprocess.Popen:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-               f"--nproc-per-node={nproc}", "-m", "helpers.distributed", *argv]  # fmt: skip
+SCRIPT = ROOT / "helpers" / "distributed.py"
+FORK = sys.platform == "linux"  # as notebook 07 starts its ranks
+# torchrun's main() after the imports every rank needs, so that forked ranks inherit them
+TORCHRUN = "import torch._dynamo; from torch.distributed.run import main; main()"
+
+
+def start(nproc: int, argv: list[str], cwd, *, fork: bool = FORK) -> subprocess.Popen:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "LOGLEVEL": "CRITICAL", "PYTHONPATH": str(ROOT)}
+    if fork:
+        how = ["-c", TORCHRUN, "--run-path", "--start-method=fork"], [str(SCRIPT)]
+    else:
+        how = ["-m", "torch.distributed.run"], ["-m", "helpers.distributed"]
+    command = [sys.executable, *how[0], "--standalone", f"--nproc-per-node={nproc}",
+               *how[1], *argv]  # fmt: skip
     return subprocess.Popen(command, cwd=cwd, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
 
@@ -81,10 +92,15 @@ def finish(launch: subprocess.Popen) -> subprocess.CompletedProcess:
 
 
 LAUNCHES = {
-    "2x16": (2, args("--out", "r.json", batch=16)),
-    "4x8": (4, args("--out", "r.json", batch=8)),
+    # the command a terminal runs: every rank a fresh Python
+    "2x16": (2, args("--out", "r.json", batch=16), False),
+    "4x8": (4, args("--out", "r.json", batch=8), FORK),
     # 3 ranks do not divide the 200 samples: the sampler pads, and rank 0 says so
-    "fail": (3, args("--out", "r.json", "--checkpoint", "ck.pt", "--fail-rank", "2", epochs=2)),
+    "fail": (
+        3,
+        args("--out", "r.json", "--checkpoint", "ck.pt", "--fail-rank", "2", epochs=2),
+        FORK,
+    ),
 }
 
 
@@ -93,9 +109,9 @@ def launched(tmp_path_factory):
     """Every torchrun launch of this module, started at once: on a 2-core machine one
     launch's idle moments (starting up, meeting, shutting down) are another's busy ones."""
     jobs = {}
-    for name, (nproc, argv) in LAUNCHES.items():
+    for name, (nproc, argv, fork) in LAUNCHES.items():
         cwd = tmp_path_factory.mktemp(name)
-        jobs[name] = (start(nproc, argv, cwd), cwd)
+        jobs[name] = (start(nproc, argv, cwd, fork=fork), cwd)
     yield jobs
     for launch, _ in jobs.values():
         if launch.poll() is None:
@@ -297,61 +313,3 @@ def test_write_json_atomically_leaves_the_old_file_when_writing_fails(tmp_path):
         write_json_atomically({"a": object()}, path)
     assert json.loads(path.read_text()) == {"a": [1.5]}
     assert os.listdir(path.parent) == ["r.json"]
-
-
-# --------------------------------------------------------------------------- notebook 07's checks
-def global_epoch_loss_right(batch_losses, batch_sizes):
-    total = sum(
-        a * n
-        for ls, ss in zip(batch_losses, batch_sizes, strict=True)
-        for a, n in zip(ls, ss, strict=True)
-    )
-    return total / sum(n for ss in batch_sizes for n in ss)
-
-
-def rank_share_right(order, world_size, rank):
-    per_rank = -(-len(order) // world_size)
-    padded = list(order) + list(order)[: per_rank * world_size - len(order)]
-    return padded[rank::world_size]
-
-
-@pytest.mark.parametrize(
-    ("fn", "message"),
-    [
-        (global_epoch_loss_right, "✅ Exercise 1 (global_epoch_loss) passed"),
-        (lambda ls, ss: float(np.mean([v for r in ls for v in r])), "plain mean of all the batch"),
-        (
-            lambda ls, ss: float(
-                np.mean([np.dot(a, b) / np.sum(b) for a, b in zip(ls, ss, strict=True)])
-            ),
-            "the mean of the ranks' own epoch losses",
-        ),
-        (lambda ls, ss: [None][len(ls) * 0], "returned None"),
-        (lambda ls, ss: len(ls) * 0 + 1.0, "expected 0.5"),
-    ],
-)
-def test_check_global_epoch_loss(fn, message, capsys):
-    passed = bool(check_global_epoch_loss(fn))
-    out = capsys.readouterr().out
-    assert passed == out.startswith("✅") and message in out
-    assert "Hint" in out or passed
-
-
-@pytest.mark.parametrize(
-    ("fn", "message"),
-    [
-        (rank_share_right, "✅ Exercise 2 (rank_share) passed"),
-        (lambda order, w, r: order[r::w], "every rank must get"),
-        (
-            lambda order, w, r: order[r * (len(order) // w) : (r + 1) * (len(order) // w)],
-            "one contiguous block",
-        ),
-        (lambda order, w, r: sorted(rank_share_right(order, w, r)), "expected"),
-        (lambda order, w, r: [None][r * 0], "returned None"),
-        (lambda order, w, r: "abc" * (r + 1), "should return a list of indices"),
-    ],
-)
-def test_check_rank_share(fn, message, capsys):
-    passed = bool(check_rank_share(fn))
-    out = capsys.readouterr().out
-    assert passed == out.startswith("✅") and message in out
