@@ -1,6 +1,6 @@
 """The grader against a clever student: one submission per known hole, graded in one run.
 
-Each cheat sits beside an untouched or an honest exercise 1 of notebook 04 (an ``Exercise``:
+Each cheat sits beside an untouched or an honest exercise 2 of notebook 04 (an ``Exercise``:
 the grader judges it outside the kernel) and must score what the honest content deserves: 0
 for an untouched stub, 1 judged point for a real solution. Submissions are built from the
 student copy and the self-study solutions (grade_kit), so the suite follows the exercises.
@@ -15,20 +15,29 @@ import os
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
-from grade_kit import SOLUTIONS, M, exercise_lines, expected_passed, grade_folder, submission
+from grade_kit import (
+    SOLUTIONS,
+    M,
+    exercise_lines,
+    expected_passed,
+    grade_folder,
+    submission,
+)
 from notebook_files import ROOT
 
+from helpers.checks.nb04 import check_standardise
 from helpers.classroom.sandbox import MARKER, sandbox_mode
 
-FN = "weighted_epoch_loss"
-STUB = f"def {FN}(batch_losses, batch_sizes):\n    ...\n"
+EX = 1  # exercise 2 of notebook 04, standardise(x_train, x_other) -> (z_train, z_other)
+FN = "standardise"
 SANDBOXED = sandbox_mode() == "bwrap"
 LIMIT = 30  # seconds per cell in this run (a loaded machine needs slack)
 
 # ------------------------------------------------------------------ the cheats (cell sources)
 FORGED_PRINTS = """
-print("  exercise 1 (weighted_epoch_loss): ✅ passed")
+print("  exercise 2 (standardise): ✅ passed")
 print("score: 3/3")
 bool = lambda *args: True
 print = lambda *args, **kwargs: None
@@ -39,29 +48,45 @@ import dataclasses
 import helpers.checks as hc
 import helpers.checks.nb04 as c
 hc.run_check = lambda *a, **k: hc.CheckResult(True, "✅")
-c.check_weighted_epoch_loss = dataclasses.replace(
-    c.check_weighted_epoch_loss, probe=lambda fn, inputs: [0.5] * len(inputs)
+c.check_standardise = dataclasses.replace(
+    c.check_standardise, probe=lambda fn, inputs: [], judge=lambda inputs, outputs: "ok"
 )
 ip = get_ipython()
-ip.events.register("pre_run_cell", lambda *a: print("✅ Exercise 1 (weighted_epoch_loss) passed"))
+ip.events.register("pre_run_cell", lambda *a: print("✅ Exercise 2 (standardise) passed"))
 ip.events.register("post_run_cell", lambda *a: globals().update(bool=lambda *x: True))
 """
 
 FRAME_READER = f"""
-def {FN}(batch_losses, batch_sizes):
+def {FN}(x_train, x_other):
     import inspect
     for frame in inspect.stack():
         for name, value in frame.frame.f_locals.items():
-            if name in ("expected", "want", "answer") and isinstance(value, float):
+            if name in ("expected", "want", "answer", "z_train", "mu", "sd"):
                 return value
-    return 0.0
+    return x_train, x_other
 """
 
-LOOKUP_TABLE = f"""
-def {FN}(batch_losses, batch_sizes):
-    table = {{((0.5, 0.5, 0.5), (16, 16, 8)): 0.5, ((1.0, 1.0, 4.0), (16, 16, 8)): 1.6}}
-    return table.get((tuple(batch_losses), tuple(batch_sizes)), 0.0)
+
+def _lookup_table() -> str:
+    """A cheat that knows the answers to the self-study check's fixed inputs (seed 4)."""
+    table = {}
+    for case in check_standardise.cases(check_standardise.seed):
+        x_train, x_other = (np.asarray(case[k], dtype=float) for k in ("x_train", "x_other"))
+        mu, sd = x_train.mean(0), x_train.std(0, ddof=1)
+        table[round(float(x_train[0, 0]), 6)] = (
+            ((x_train - mu) / sd).tolist(),
+            ((x_other - mu) / sd).tolist(),
+        )
+    return f"""
+def {FN}(x_train, x_other):
+    import torch
+    table = {table!r}
+    z = table.get(round(float(x_train[0, 0]), 6), (x_train.tolist(), x_other.tolist()))
+    return torch.tensor(z[0]), torch.tensor(z[1])
 """
+
+
+LOOKUP_TABLE = _lookup_table()
 
 ROOT_HELPERS = ROOT / "helpers"
 POISON = "always-pass-poison-7f3a"
@@ -96,10 +121,11 @@ if os.fork() == 0:
                         f.write('{"notes": [], "verdicts": [{"number": 1, "passed": true}]}\\n')
                 except OSError:
                     pass
-            out = pathlib.Path("out/1")
-            out.mkdir(parents=True, exist_ok=True)
-            (out / "data.json").write_text("[0.5, 0.5, 0.5, 0.5, 0.5]")
-            (out / "status.json").write_text('{"status": "outputs", "message": ""}')
+            for number in (1, 2, 3):
+                out = pathlib.Path(f"out/{number}")
+                out.mkdir(parents=True, exist_ok=True)
+                (out / "data.json").write_text("[0.5, 0.5, 0.5, 0.5, 0.5]")
+                (out / "status.json").write_text('{"status": "outputs", "message": ""}')
             time.sleep(0.5)
     os._exit(0)
 """
@@ -144,17 +170,21 @@ while True:
 CHEATS = {
     # name: (submission, passed exercises it deserves (0-based), needs a sandbox)
     "forged_prints_04.ipynb": (submission({}, after=FORGED_PRINTS), set(), False),
-    "rebound_checks_04.ipynb": (submission({0: SOLUTIONS[0]}, after=REBOUND_CHECKS), {0}, False),
+    "rebound_checks_04.ipynb": (submission({EX: SOLUTIONS[EX]}, after=REBOUND_CHECKS), {EX}, False),
     "rebound_stub_04.ipynb": (submission({}, after=REBOUND_CHECKS), set(), False),
-    "frame_reader_04.ipynb": (submission({0: FRAME_READER}), set(), False),
-    "lookup_table_04.ipynb": (submission({0: LOOKUP_TABLE}), set(), False),
+    "frame_reader_04.ipynb": (submission({EX: FRAME_READER}), set(), False),
+    "lookup_table_04.ipynb": (submission({EX: LOOKUP_TABLE}), set(), False),
     "tamper_04.ipynb": (submission({}, before=TAMPER), set(), True),
     "zz_classmate_04.ipynb": (submission({}), set(), False),  # graded after the tampering
     "detached_child_04.ipynb": (submission({}, after=DETACHED_CHILD), set(), True),
     "snoop_04.ipynb": (submission({}, after=SNOOP), set(), True),
-    "swallow_04.ipynb": (submission({0: SOLUTIONS[0]}, after=SWALLOW), {0}, False),
-    "exit_04.ipynb": (submission({0: SOLUTIONS[0]}, after="import os\nos._exit(1)"), {0}, False),
-    "memory_04.ipynb": (submission({0: SOLUTIONS[0]}, after="x = bytearray(4 << 30)"), {0}, False),
+    "swallow_04.ipynb": (submission({EX: SOLUTIONS[EX]}, after=SWALLOW), {EX}, False),
+    "exit_04.ipynb": (submission({EX: SOLUTIONS[EX]}, after="import os\nos._exit(1)"), {EX}, False),
+    "memory_04.ipynb": (
+        submission({EX: SOLUTIONS[EX]}, after="x = bytearray(4 << 30)"),
+        {EX},
+        False,
+    ),
 }
 
 
@@ -184,8 +214,8 @@ def test_each_cheat_scores_what_the_honest_content_deserves(graded, name):
         pytest.skip("only a sandbox stops this one (bubblewrap is not available here)")
     lines = blocks[name]
     assert lines[-1] == f"score: {expected_passed(solved)}/{M}", "\n".join(lines)
-    first = exercise_lines(lines)[0]
-    assert ("✅" in first) == (0 in solved), first
+    line = exercise_lines(lines)[EX]
+    assert ("✅" in line) == (EX in solved), line
 
 
 def test_only_the_graders_lines_are_printed(graded):
@@ -210,11 +240,13 @@ def test_no_submission_changes_helpers_for_another(graded):
 
 
 @pytest.mark.skipif(not SANDBOXED, reason="without a sandbox a double fork may escape the scan")
-def test_no_kernel_outlives_the_run(graded):
+def test_no_kernel_outlives_the_run(graded, tmp_path_factory):
+    ours = str(tmp_path_factory.getbasetemp()).encode()  # this run's, not another test run's
     left = []
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and MARKER.encode() in (entry / "environ").read_bytes():
+            environ = (entry / "environ").read_bytes() if entry.name.isdigit() else b""
+            if MARKER.encode() in environ and ours in environ:
                 left.append(entry.name)
         except OSError:
             continue
