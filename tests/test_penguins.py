@@ -150,34 +150,6 @@ def test_import_helpers_still_does_not_import_torch():
 # ---------------------------------------------------------------- the exercise checks
 
 
-def _standardise(x_train, x_other):
-    mean, std = x_train.mean(axis=0), x_train.std(axis=0)
-    return (x_train - mean) / std, (x_other - mean) / std
-
-
-def test_standardise_check_accepts_either_std_and_names_common_mistakes(capsys):
-    assert nb06.check_standardise(_standardise)
-    assert nb06.check_standardise(
-        lambda a, o: ((a - a.mean(0)) / a.std(0, ddof=1), (o - a.mean(0)) / a.std(0, ddof=1))
-    )
-    capsys.readouterr()
-    assert not nb06.check_standardise(
-        lambda a, o: ((a - a.mean(0)) / a.std(0), (o - o.mean(0)) / o.std(0))
-    )
-    assert "its own mean" in capsys.readouterr().out
-
-    def pooled(a, o):
-        both = np.vstack([a, o])
-        return (a - both.mean(0)) / both.std(0), (o - both.mean(0)) / both.std(0)
-
-    assert not nb06.check_standardise(pooled)
-    assert "together" in capsys.readouterr().out
-    assert not nb06.check_standardise(
-        lambda a, o: ((a - a.mean()) / a.std(), (o - a.mean()) / a.std())
-    )
-    assert "per column" in capsys.readouterr().out
-
-
 def test_to_original_units_check_names_common_mistakes(capsys):
     assert nb06.check_to_original_units(lambda w, b, m, s: (w / s, b - np.sum(w * m / s)))
     capsys.readouterr()
