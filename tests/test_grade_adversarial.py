@@ -16,7 +16,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from grade_kit import SOLUTIONS, M, exercise_lines, expected_passed, grade_folder, submission
+from grade_kit import (
+    EXERCISES,
+    SOLUTIONS,
+    M,
+    exercise_lines,
+    expected_passed,
+    grade_folder,
+    submission,
+)
 from notebook_files import ROOT
 
 from helpers.classroom.sandbox import MARKER, sandbox_mode
@@ -141,6 +149,21 @@ while True:
     pass
 """
 
+# a lone surrogate in a message: printing it or writing it to the CSV used to stop the grader
+SURROGATE = f"""
+def {EXERCISES[0].function}(*args):
+    raise ValueError("\\ud800 is not UTF-8")
+"""
+
+# a FIFO where the grader reads a status (and no driver to write over it): reading it blocked
+# the grader forever
+FIFO = """
+import os, sys
+os.makedirs("out/1", exist_ok=True)
+os.mkfifo("out/1/status.json")
+sys.modules["helpers.classroom.transfer"] = None
+"""
+
 CHEATS = {
     # name: (submission, passed exercises it deserves (0-based), needs a sandbox)
     "forged_prints_04.ipynb": (submission({}, after=FORGED_PRINTS), set(), False),
@@ -154,6 +177,8 @@ CHEATS = {
     "snoop_04.ipynb": (submission({}, after=SNOOP), set(), True),
     "swallow_04.ipynb": (submission({0: SOLUTIONS[0]}, after=SWALLOW), {0}, False),
     "exit_04.ipynb": (submission({0: SOLUTIONS[0]}, after="import os\nos._exit(1)"), {0}, False),
+    "surrogate_04.ipynb": (submission({0: SURROGATE}), set(), False),
+    "fifo_04.ipynb": (submission({}, after=FIFO), set(), False),
     "memory_04.ipynb": (submission({0: SOLUTIONS[0]}, after="x = bytearray(4 << 30)"), {0}, False),
 }
 

@@ -112,12 +112,12 @@ def read_result(ctl: Path) -> dict:
 
 def _read_status(out: Path) -> tuple[str, str]:
     path = out / "status.json"
-    try:
-        if path.is_symlink() or path.stat().st_size > MAX_RESULT_BYTES:
+    try:  # a regular file only: a FIFO the kernel left there would block us forever
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_RESULT_BYTES:
             return "", ""
         data = json.loads(path.read_text(encoding="utf-8"))
         status, message = data["status"], data.get("message", "")
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return "", ""
     if status not in STATUSES or not isinstance(message, str):
         return "", ""
@@ -144,7 +144,10 @@ def judge(p: Planned, nb: nbformat.NotebookNode, work: Path, result: dict) -> Ve
         return _verdict(p, False, NOT_JUDGEABLE)
     if result.get("tampered"):
         return _verdict(p, False, "❌ not graded: helpers/ changed while it ran")
-    status, message = _read_status(work / "out" / str(p.number))
+    out = work / "out" / str(p.number)
+    if not out.resolve().is_relative_to(work.resolve()):  # a symlink out of its folder
+        return _verdict(p, False, "❌ not graded: its answers were not in its own folder")
+    status, message = _read_status(out)
     if status == "stub":
         return _verdict(p, False, "❌ not yet: replace the `...` with your code")
     if status == "undefined":
@@ -163,7 +166,7 @@ def _judge_outputs(p: Planned, work: Path) -> Verdict:
     """Read the outputs back (validated) and call the exercise's judge here, on our inputs."""
     try:
         outputs = transfer.load(work / "out" / str(p.number))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: JSON nested deep
         return _verdict(p, False, f"❌ not graded: its answers came back malformed ({exc})")
     try:
         p.exercise.judge(p.inputs, outputs)

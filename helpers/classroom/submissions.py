@@ -70,6 +70,17 @@ class Report:
         """(K, M): exercises passed, exercises expected."""
         return sum(v.passed for v in self.verdicts), len(self.verdicts)
 
+    def printable(self) -> Report:
+        """This report with every text encodable as UTF-8: a lone surrogate (from a learner's
+        exception message, or a file name's undecodable byte) is written as ``\\ud800``, so
+        printing or writing the CSV never fails on it."""
+        verdicts = [
+            Verdict(v.number, _utf8(v.function), v.passed, _utf8(v.text)) for v in self.verdicts
+        ]
+        notebook = _utf8(self.notebook) if self.notebook else self.notebook
+        notes = [_utf8(n) for n in self.notes]
+        return Report(_utf8(self.path), notebook, verdicts, notes)
+
     def lines(self) -> list[str]:
         """What the grader prints: a header, notes, a line per exercise, ``score: K/M`` last."""
         head = f"== {self.path}" + (f" (graded as {self.notebook})" if self.notebook else "")
@@ -165,6 +176,10 @@ def check_imports(nb: nbformat.NotebookNode) -> dict[str, str]:
 def _short(text: str, limit: int = 160) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _utf8(text: str) -> str:
+    return str(text).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _first_line(text: str) -> str:
