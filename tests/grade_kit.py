@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,7 @@ REFERENCE = nbformat.read(SOURCE, as_version=4)
 EXERCISES = find_exercises(REFERENCE)
 SOLUTIONS = solution_code(REFERENCE)
 M = len(EXERCISES)
+IMPORTS = re.compile(r"(?:import|from) ")  # the setup cell starts with its imports
 
 
 def judgeable(k: int) -> bool:
@@ -44,12 +46,16 @@ def expected_passed(solved: set[int]) -> int:
 
 
 def slim_student() -> nbformat.NotebookNode:
-    """The student copy of 04 with only the title, the check imports and the exercise cells."""
+    """The student copy of 04 with only the title, the setup cell (``import torch``, ...), the
+    check imports and the exercise cells."""
     nb = copy.deepcopy(nbformat.read(STUDENT, as_version=4))
     keep = [nb.cells[0]]
     for cell in nb.cells[1:]:
         tags = cell.get("metadata", {}).get("tags", [])
-        if "exercise" in tags or "exercise-check" in tags or "helpers.checks" in cell.source:
+        setup = cell.cell_type == "code" and not tags and IMPORTS.match(cell.source)
+        if setup or "exercise" in tags or "exercise-check" in tags:
+            keep.append(cell)
+        elif "helpers.checks" in cell.source:
             keep.append(cell)
     nb.cells = keep
     return nb

@@ -29,8 +29,7 @@ from notebook_files import ROOT
 
 from helpers.classroom.sandbox import MARKER, sandbox_mode
 
-FN = "weighted_epoch_loss"
-STUB = f"def {FN}(batch_losses, batch_sizes):\n    ...\n"
+FN = EXERCISES[0].function  # exercise 1's function, the one every cheat aims at
 SANDBOXED = sandbox_mode() == "bwrap"
 LIMIT = 30  # seconds per cell in this run (a loaded machine needs slack)
 
@@ -56,7 +55,7 @@ ip.events.register("post_run_cell", lambda *a: globals().update(bool=lambda *x: 
 """
 
 FRAME_READER = f"""
-def {FN}(batch_losses, batch_sizes):
+def {FN}(*args):
     import inspect
     for frame in inspect.stack():
         for name, value in frame.frame.f_locals.items():
@@ -66,9 +65,9 @@ def {FN}(batch_losses, batch_sizes):
 """
 
 LOOKUP_TABLE = f"""
-def {FN}(batch_losses, batch_sizes):
-    table = {{((0.5, 0.5, 0.5), (16, 16, 8)): 0.5, ((1.0, 1.0, 4.0), (16, 16, 8)): 1.6}}
-    return table.get((tuple(batch_losses), tuple(batch_sizes)), 0.0)
+def {FN}(series, k):
+    table = {{((0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5), 3): [([0.5, 1.5, 2.5], [3.5])] * 4}}
+    return table.get((tuple(series.tolist()), k), [])
 """
 
 ROOT_HELPERS = ROOT / "helpers"
@@ -164,6 +163,23 @@ os.mkfifo("out/1/status.json")
 sys.modules["helpers.classroom.transfer"] = None
 """
 
+# forged outputs for exercise 3 (the driver blocked): two 55 kB arrays that the judge's
+# `train + val` broadcast into 3 GB in the grader's own process
+BROADCAST = """
+import json, os, sys
+import numpy as np
+out = "out/3"
+os.makedirs(out, exist_ok=True)
+np.save(f"{out}/a0.npy", np.zeros(55_000, np.int8))
+np.save(f"{out}/a1.npy", np.zeros((55_000, 1), np.int8))
+pair = {"train": {"__npy__": "a0.npy"}, "val": {"__npy__": "a1.npy"}}
+with open(f"{out}/data.json", "w") as f:
+    json.dump([pair] * 4, f)
+with open(f"{out}/status.json", "w") as f:
+    json.dump({"status": "outputs", "message": ""}, f)
+sys.modules["helpers.classroom.transfer"] = None
+"""
+
 CHEATS = {
     # name: (submission, passed exercises it deserves (0-based), needs a sandbox)
     "forged_prints_04.ipynb": (submission({}, after=FORGED_PRINTS), set(), False),
@@ -179,6 +195,8 @@ CHEATS = {
     "exit_04.ipynb": (submission({0: SOLUTIONS[0]}, after="import os\nos._exit(1)"), {0}, False),
     "surrogate_04.ipynb": (submission({0: SURROGATE}), set(), False),
     "fifo_04.ipynb": (submission({}, after=FIFO), set(), False),
+    "broadcast_04.ipynb": (submission({}, after=BROADCAST), set(), False),
+    "=HYPERLINK(0)_04.ipynb": (submission({}), set(), False),  # a formula in the teacher's CSV
     "memory_04.ipynb": (submission({0: SOLUTIONS[0]}, after="x = bytearray(4 << 30)"), {0}, False),
 }
 
@@ -224,6 +242,7 @@ def test_a_bad_cell_costs_only_its_own_exercise_and_is_named(graded):
     assert any("ignored its interrupt" in line for line in blocks["swallow_04.ipynb"])
     assert any("killed its kernel" in line for line in blocks["exit_04.ipynb"])
     assert any("MemoryError" in line for line in blocks["memory_04.ipynb"])
+    assert "MemoryError" in exercise_lines(blocks["broadcast_04.ipynb"])[-1]  # the grader's cap
 
 
 @pytest.mark.skipif(not SANDBOXED, reason="without a sandbox the kernel runs as the teacher")
@@ -250,3 +269,6 @@ def test_the_csv_holds_every_row(graded):
     _, rows, _, _ = graded
     graded_here = [n for n, (_, _, needs) in CHEATS.items() if SANDBOXED or not needs]
     assert len(rows) == len(graded_here) * M
+    assert not [
+        row for row in rows if any(v.startswith(("=", "+", "-", "@")) for v in row.values())
+    ]

@@ -263,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(sandbox_line(mode, args.sandbox), flush=True)
+    sandbox.cap_own_memory()  # judging crafted outputs raises MemoryError, never takes the machine
     options = {
         "reference_dir": Path(args.reference),
         "timeout": args.timeout,

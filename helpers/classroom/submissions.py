@@ -189,13 +189,23 @@ def _first_line(text: str) -> str:
 CSV_HEADER = ["path", "notebook", "exercise", "function", "passed", "verdict"]
 
 
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would run as a formula
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: a file named ``=HYPERLINK(...)_04.ipynb`` gets a
+    leading ``'`` rather than running in the teacher's spreadsheet."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA) else value
+
+
 def csv_rows(report: Report) -> list[list[Any]]:
     """The CSV rows of one report: one per exercise, or one with the notes if none."""
     rows = [
         [report.path, report.notebook, v.number, v.function, int(v.passed), v.text]
         for v in report.verdicts
     ]
-    return rows or [[report.path, report.notebook or "", "", "", 0, "; ".join(report.notes)]]
+    rows = rows or [[report.path, report.notebook or "", "", "", 0, "; ".join(report.notes)]]
+    return [[_cell(value) for value in row] for row in rows]
 
 
 def write_csv(reports: list[Report], file: str | Path) -> None:

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 
-from .sandbox import kernel_command, kill_tree, limit_memory
+from .sandbox import kernel_command, kill_tree, limit_memory, uncap_own_memory
 
 __all__ = ["GRACE", "PROGRESS", "worker_main"]
 
@@ -50,6 +50,7 @@ class Outcome:
 def worker_main(argv: list[str] | None = None) -> int:
     """Run the job in ``argv[0]`` (JSON), write the result (JSON) to ``argv[1]``."""
     job_path, result_path = argv or sys.argv[1:]
+    uncap_own_memory()  # the grader's own cap (sandbox.cap_own_memory) is not the kernels'
     job = json.loads(Path(job_path).read_text(encoding="utf-8"))
     result = run_job(job)
     Path(result_path).write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
