@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -180,6 +183,17 @@ with open(f"{out}/status.json", "w") as f:
 sys.modules["helpers.classroom.transfer"] = None
 """
 
+# the worker (outside the sandbox) wrote the fresh kernel's connection file through a symlink
+# the dead kernel left in its folder: a file written, or deleted, anywhere as the teacher
+VICTIM = Path(tempfile.gettempdir()) / f"helpers-grade-victim-{os.getpid()}"
+ESCAPE = f"""
+import os, shutil
+for name in (".kernel", ".kernel1", ".kernel2", ".kernel3"):
+    shutil.rmtree(name, ignore_errors=True)
+    os.symlink({str(VICTIM)!r}, name)
+os._exit(1)
+"""
+
 CHEATS = {
     # name: (submission, passed exercises it deserves (0-based), needs a sandbox)
     "forged_prints_04.ipynb": (submission({}, after=FORGED_PRINTS), set(), False),
@@ -197,6 +211,7 @@ CHEATS = {
     "fifo_04.ipynb": (submission({}, after=FIFO), set(), False),
     "broadcast_04.ipynb": (submission({}, after=BROADCAST), set(), False),
     "=HYPERLINK(0)_04.ipynb": (submission({}), set(), False),  # a formula in the teacher's CSV
+    "escape_04.ipynb": (submission({}, after=ESCAPE), set(), False),
     "memory_04.ipynb": (submission({0: SOLUTIONS[0]}, after="x = bytearray(4 << 30)"), {0}, False),
 }
 
@@ -215,13 +230,18 @@ def graded(tmp_path_factory):
         if SANDBOXED or not needs_sandbox:  # without one they would really do harm
             nbformat.write(nb, folder / name)
     before = _sources_digest()
-    blocks, rows, stdout = grade_folder(folder, "--timeout", str(LIMIT))
-    return blocks, rows, stdout, before
+    VICTIM.mkdir()
+    try:
+        blocks, rows, stdout = grade_folder(folder, "--timeout", str(LIMIT))
+        written = sorted(p.name for p in VICTIM.iterdir())
+    finally:
+        shutil.rmtree(VICTIM)
+    return blocks, rows, stdout, before, written
 
 
 @pytest.mark.parametrize("name", sorted(CHEATS))
 def test_each_cheat_scores_what_the_honest_content_deserves(graded, name):
-    blocks, _, _, _ = graded
+    blocks, _, _, _, _ = graded
     _, solved, needs_sandbox = CHEATS[name]
     if needs_sandbox and not SANDBOXED:
         pytest.skip("only a sandbox stops this one (bubblewrap is not available here)")
@@ -232,13 +252,13 @@ def test_each_cheat_scores_what_the_honest_content_deserves(graded, name):
 
 
 def test_only_the_graders_lines_are_printed(graded):
-    _, _, stdout, _ = graded
+    _, _, stdout, _, _ = graded
     assert stdout.count("score: ") == sum(SANDBOXED or not c[2] for c in CHEATS.values())
     assert f"score: {M}/{M}" not in stdout and "score: 3/3" not in stdout
 
 
 def test_a_bad_cell_costs_only_its_own_exercise_and_is_named(graded):
-    blocks, _, _, _ = graded
+    blocks, _, _, _, _ = graded
     assert any("ignored its interrupt" in line for line in blocks["swallow_04.ipynb"])
     assert any("killed its kernel" in line for line in blocks["exit_04.ipynb"])
     assert any("MemoryError" in line for line in blocks["memory_04.ipynb"])
@@ -247,7 +267,7 @@ def test_a_bad_cell_costs_only_its_own_exercise_and_is_named(graded):
 
 @pytest.mark.skipif(not SANDBOXED, reason="without a sandbox the kernel runs as the teacher")
 def test_no_submission_changes_helpers_for_another(graded):
-    _, _, _, before = graded
+    _, _, _, before, _ = graded
     assert _sources_digest() == before
     for path in ROOT_HELPERS.rglob("*"):
         assert not path.is_file() or POISON.encode() not in path.read_bytes(), path
@@ -255,10 +275,13 @@ def test_no_submission_changes_helpers_for_another(graded):
 
 @pytest.mark.skipif(not SANDBOXED, reason="without a sandbox a double fork may escape the scan")
 def test_no_kernel_outlives_the_run(graded):
-    left = []
+    left = []  # kernels of this run: other sessions on a shared machine grade with their python
+    ours = os.fsencode(sys.executable)
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and MARKER.encode() in (entry / "environ").read_bytes():
+            if not entry.name.isdigit() or MARKER.encode() not in (entry / "environ").read_bytes():
+                continue
+            if (entry / "cmdline").read_bytes().split(b"\0")[0] == ours:
                 left.append(entry.name)
         except OSError:
             continue
@@ -266,9 +289,29 @@ def test_no_kernel_outlives_the_run(graded):
 
 
 def test_the_csv_holds_every_row(graded):
-    _, rows, _, _ = graded
+    _, rows, _, _, _ = graded
     graded_here = [n for n, (_, _, needs) in CHEATS.items() if SANDBOXED or not needs]
     assert len(rows) == len(graded_here) * M
     assert not [
         row for row in rows if any(v.startswith(("=", "+", "-", "@")) for v in row.values())
     ]
+
+
+def test_nothing_is_written_outside_a_submissions_folder(graded):
+    *_, written = graded
+    assert written == []
+
+
+def test_an_array_named_again_and_again_counts_against_the_total(tmp_path, monkeypatch):
+    """256 references to one 16 MiB file were 4 GiB in the grader: the total is capped."""
+    import json
+
+    import numpy as np
+
+    from helpers.classroom import transfer
+
+    transfer.dump([np.zeros(1000)], tmp_path)
+    (tmp_path / "data.json").write_text(json.dumps([{"__npy__": "a0.npy"}] * 10))
+    monkeypatch.setattr(transfer, "MAX_TOTAL_BYTES", 5 * 8200)
+    with pytest.raises(ValueError, match="in all"):
+        transfer.load(tmp_path)

@@ -12,6 +12,7 @@ import importlib
 import json
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,19 +163,29 @@ def judge(p: Planned, nb: nbformat.NotebookNode, work: Path, result: dict) -> Ve
     return _verdict(p, False, f"❌ not graded: {result.get('error') or 'no answer came back'}")
 
 
+JUDGING = threading.Lock()  # one judge at a time: a judge that hits the memory cap is alone
+
+
 def _judge_outputs(p: Planned, work: Path) -> Verdict:
-    """Read the outputs back (validated) and call the exercise's judge here, on our inputs."""
-    try:
-        outputs = transfer.load(work / "out" / str(p.number))
-    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: JSON nested deep
-        return _verdict(p, False, f"❌ not graded: its answers came back malformed ({exc})")
-    try:
-        p.exercise.judge(p.inputs, outputs)
-    except Mismatch as exc:
-        return _verdict(p, False, f"❌ not yet: {problem(str(exc))}")
-    except Exception as exc:  # noqa: BLE001  (outputs of the wrong form: a wrong answer)
-        why = f"{type(exc).__name__}: {_short(str(exc), 120)}"
-        return _verdict(p, False, f"❌ not yet: its answers do not fit the question ({why})")
+    """Read the outputs back (validated) and call the exercise's judge here, on our inputs.
+
+    One judge runs at a time (``--jobs`` threads share the grader's memory cap), and whatever
+    crafted outputs make the judge raise, ``MemoryError`` included, is a wrong answer."""
+    with JUDGING:
+        try:
+            outputs = transfer.load(work / "out" / str(p.number))
+        except (OSError, ValueError, RecursionError, MemoryError) as exc:
+            why = _short(f"{type(exc).__name__}: {exc}", 160)
+            return _verdict(p, False, f"❌ not graded: its answers came back malformed ({why})")
+        try:
+            p.exercise.judge(p.inputs, outputs)
+        except Mismatch as exc:
+            return _verdict(p, False, f"❌ not yet: {problem(str(exc))}")
+        except Exception as exc:  # noqa: BLE001  (outputs of the wrong form: a wrong answer)
+            why = f"{type(exc).__name__}: {_short(str(exc), 120)}"
+            return _verdict(p, False, f"❌ not yet: its answers do not fit the question ({why})")
+        finally:
+            outputs = None  # free them before the next judge takes the lock
     return _verdict(p, True, "✅ passed")
 
 

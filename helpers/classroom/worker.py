@@ -79,10 +79,12 @@ class Kernel:
         from jupyter_client.connect import write_connection_file
 
         work = Path(job["work"])
-        sockets = work / ".kernel"
-        sockets.mkdir(exist_ok=True)
-        connection = sockets / f"kernel{attempt}.json"
-        write_connection_file(str(connection), transport="ipc", ip=str(sockets / f"k{attempt}"))
+        # a new folder per kernel: never one an earlier kernel left, such as a symlink out of
+        # the submission's folder (the worker is outside the sandbox: it would write through it)
+        sockets = work / f".kernel{attempt}"
+        sockets.mkdir()
+        connection = sockets / "kernel.json"
+        write_connection_file(str(connection), transport="ipc", ip=str(sockets / "k"))
         cmd, env = kernel_command(job["sandbox"], work, Path(job["lib"]), connection)
         self.tag = work.name
         self.proc = subprocess.Popen(
