@@ -43,7 +43,11 @@ def graded(tmp_path_factory):
     first, last = EXERCISES[0].function, EXERCISES[-1].function
     loop = f"def {first}(*args):\n    while True:\n        pass\n"
     renamed = "def my_evaluate(model, loader, loss_fn):\n    return 1.0\n"
-    wrong = f"def {first}(*args):\n    return []\n"  # an answer of the wrong kind
+    wrong = (  # one window too many: the last has no next value
+        f"def {first}(series, k):\n"
+        "    return [(series[i : i + k], series[i + k : i + k + 1])"
+        " for i in range(len(series) - k + 1)]\n"
+    )
     copies = {
         "alice_04.ipynb": submission(dict(enumerate(SOLUTIONS))),
         "bob_04.ipynb": slim_student(),
@@ -79,7 +83,10 @@ def test_one_exercise_solved_one_wrong(graded):
     blocks, _ = graded
     lines = exercise_lines(blocks["carol_04.ipynb"])
     assert blocks["carol_04.ipynb"][-1] == f"score: {expected_passed({1})}/{M}"
-    assert "❌ not yet:" in lines[0] and "replace the `...`" not in lines[0], lines[0]
+    assert (
+        expected_text(0, "❌ not yet: for a series of 7 values and k = 3, len(dataset)") in lines[0]
+    )
+    assert "expected" not in lines[0]  # the teacher's line keeps the problem, not the answer
     assert expected_text(1, "✅ passed") in lines[1]
 
 

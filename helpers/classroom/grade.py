@@ -211,10 +211,11 @@ def _stuck(ctl: Path) -> str:
 def _safe_grade(path: Path, options: dict) -> Report:
     """:func:`grade_notebook`, with a failure of the grader kept to this notebook."""
     try:
-        return grade_notebook(path, **options)
+        report = grade_notebook(path, **options)
     except Exception as exc:  # noqa: BLE001  (one notebook's failure must not lose the rest)
         why = f"the grader failed on this notebook ({type(exc).__name__}: {_short(str(exc))})"
-        return Report(str(path), None, notes=[f"not graded: {why}"])
+        report = Report(str(path), None, notes=[f"not graded: {why}"])
+    return report.printable()  # no text in it can stop the printing or the CSV
 
 
 def grade(paths: list[Path], *, jobs: int = 1, **options: Any) -> Iterator[Report]:
@@ -262,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(sandbox_line(mode, args.sandbox), flush=True)
+    sandbox.cap_own_memory()  # judging crafted outputs raises MemoryError, never takes the machine
     options = {
         "reference_dir": Path(args.reference),
         "timeout": args.timeout,

@@ -12,6 +12,7 @@ import importlib
 import json
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,12 +113,12 @@ def read_result(ctl: Path) -> dict:
 
 def _read_status(out: Path) -> tuple[str, str]:
     path = out / "status.json"
-    try:
-        if path.is_symlink() or path.stat().st_size > MAX_RESULT_BYTES:
+    try:  # a regular file only: a FIFO the kernel left there would block us forever
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_RESULT_BYTES:
             return "", ""
         data = json.loads(path.read_text(encoding="utf-8"))
         status, message = data["status"], data.get("message", "")
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return "", ""
     if status not in STATUSES or not isinstance(message, str):
         return "", ""
@@ -144,7 +145,10 @@ def judge(p: Planned, nb: nbformat.NotebookNode, work: Path, result: dict) -> Ve
         return _verdict(p, False, NOT_JUDGEABLE)
     if result.get("tampered"):
         return _verdict(p, False, "❌ not graded: helpers/ changed while it ran")
-    status, message = _read_status(work / "out" / str(p.number))
+    out = work / "out" / str(p.number)
+    if not out.resolve().is_relative_to(work.resolve()):  # a symlink out of its folder
+        return _verdict(p, False, "❌ not graded: its answers were not in its own folder")
+    status, message = _read_status(out)
     if status == "stub":
         return _verdict(p, False, "❌ not yet: replace the `...` with your code")
     if status == "undefined":
@@ -159,19 +163,29 @@ def judge(p: Planned, nb: nbformat.NotebookNode, work: Path, result: dict) -> Ve
     return _verdict(p, False, f"❌ not graded: {result.get('error') or 'no answer came back'}")
 
 
+JUDGING = threading.Lock()  # one judge at a time: a judge that hits the memory cap is alone
+
+
 def _judge_outputs(p: Planned, work: Path) -> Verdict:
-    """Read the outputs back (validated) and call the exercise's judge here, on our inputs."""
-    try:
-        outputs = transfer.load(work / "out" / str(p.number))
-    except (OSError, ValueError) as exc:
-        return _verdict(p, False, f"❌ not graded: its answers came back malformed ({exc})")
-    try:
-        p.exercise.judge(p.inputs, outputs)
-    except Mismatch as exc:
-        return _verdict(p, False, f"❌ not yet: {problem(str(exc))}")
-    except Exception as exc:  # noqa: BLE001  (outputs of the wrong form: a wrong answer)
-        why = f"{type(exc).__name__}: {_short(str(exc), 120)}"
-        return _verdict(p, False, f"❌ not yet: its answers do not fit the question ({why})")
+    """Read the outputs back (validated) and call the exercise's judge here, on our inputs.
+
+    One judge runs at a time (``--jobs`` threads share the grader's memory cap), and whatever
+    crafted outputs make the judge raise, ``MemoryError`` included, is a wrong answer."""
+    with JUDGING:
+        try:
+            outputs = transfer.load(work / "out" / str(p.number))
+        except (OSError, ValueError, RecursionError, MemoryError) as exc:
+            why = _short(f"{type(exc).__name__}: {exc}", 160)
+            return _verdict(p, False, f"❌ not graded: its answers came back malformed ({why})")
+        try:
+            p.exercise.judge(p.inputs, outputs)
+        except Mismatch as exc:
+            return _verdict(p, False, f"❌ not yet: {problem(str(exc))}")
+        except Exception as exc:  # noqa: BLE001  (outputs of the wrong form: a wrong answer)
+            why = f"{type(exc).__name__}: {_short(str(exc), 120)}"
+            return _verdict(p, False, f"❌ not yet: its answers do not fit the question ({why})")
+        finally:
+            outputs = None  # free them before the next judge takes the lock
     return _verdict(p, True, "✅ passed")
 
 

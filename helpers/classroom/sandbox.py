@@ -25,16 +25,20 @@ from functools import cache
 from pathlib import Path
 
 __all__ = [
+    "JUDGE_MEMORY",
     "MEMORY_BYTES",
+    "cap_own_memory",
     "clean_helpers_copy",
     "helpers_digest",
     "kernel_command",
     "kill_tree",
     "limit_memory",
     "sandbox_mode",
+    "uncap_own_memory",
 ]
 
 MEMORY_BYTES = 2 << 30  # 2 GiB of address space per kernel, by default
+JUDGE_MEMORY = 2 << 30  # address space the grader may map for judging, beyond its start
 MARKER = "HELPERS_GRADE_RUN"  # set in every kernel's environment: how leftovers are found
 HELPERS = Path(__file__).resolve().parents[1]
 
@@ -121,6 +125,30 @@ def limit_memory(limit: int) -> None:
     """In the child before ``exec``: cap its address space (and its children's) at ``limit``."""
     if limit > 0:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def cap_own_memory(headroom: int = JUDGE_MEMORY) -> None:
+    """Cap this process's address space (the soft limit) at what it maps now plus ``headroom``.
+
+    The grader judges the kernel's outputs in its own process: outputs crafted to broadcast
+    into a giant array (two small arrays of shapes (n,) and (n, 1)) then raise MemoryError,
+    a wrong answer, instead of taking the machine. The worker lifts the soft limit again
+    (:func:`uncap_own_memory`), so the kernels keep their own cap.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm", encoding="ascii") as f:
+        mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    want = mapped + headroom
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    if soft == resource.RLIM_INFINITY or want < soft:
+        resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+
+
+def uncap_own_memory() -> None:
+    """Lift this process's soft address-space limit back to its hard limit."""
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
 
 
 def kill_tree(proc: subprocess.Popen, tag: str) -> None:

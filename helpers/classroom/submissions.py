@@ -70,6 +70,17 @@ class Report:
         """(K, M): exercises passed, exercises expected."""
         return sum(v.passed for v in self.verdicts), len(self.verdicts)
 
+    def printable(self) -> Report:
+        """This report with every text encodable as UTF-8: a lone surrogate (from a learner's
+        exception message, or a file name's undecodable byte) is written as ``\\ud800``, so
+        printing or writing the CSV never fails on it."""
+        verdicts = [
+            Verdict(v.number, _utf8(v.function), v.passed, _utf8(v.text)) for v in self.verdicts
+        ]
+        notebook = _utf8(self.notebook) if self.notebook else self.notebook
+        notes = [_utf8(n) for n in self.notes]
+        return Report(_utf8(self.path), notebook, verdicts, notes)
+
     def lines(self) -> list[str]:
         """What the grader prints: a header, notes, a line per exercise, ``score: K/M`` last."""
         head = f"== {self.path}" + (f" (graded as {self.notebook})" if self.notebook else "")
@@ -167,11 +178,24 @@ def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _utf8(text: str) -> str:
+    return str(text).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _first_line(text: str) -> str:
     return (str(text).strip().splitlines() or [""])[0]
 
 
 CSV_HEADER = ["path", "notebook", "exercise", "function", "passed", "verdict"]
+
+
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would run as a formula
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: a file named ``=HYPERLINK(...)_04.ipynb`` gets a
+    leading ``'`` rather than running in the teacher's spreadsheet."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA) else value
 
 
 def csv_rows(report: Report) -> list[list[Any]]:
@@ -180,7 +204,8 @@ def csv_rows(report: Report) -> list[list[Any]]:
         [report.path, report.notebook, v.number, v.function, int(v.passed), v.text]
         for v in report.verdicts
     ]
-    return rows or [[report.path, report.notebook or "", "", "", 0, "; ".join(report.notes)]]
+    rows = rows or [[report.path, report.notebook or "", "", "", 0, "; ".join(report.notes)]]
+    return [[_cell(value) for value in row] for row in rows]
 
 
 def write_csv(reports: list[Report], file: str | Path) -> None:

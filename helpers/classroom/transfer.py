@@ -25,6 +25,7 @@ __all__ = ["MAX_ARRAY_BYTES", "MAX_JSON_BYTES", "drive", "dump", "load"]
 MAX_JSON_BYTES = 1 << 20  # 1 MiB of JSON
 MAX_ARRAY_BYTES = 16 << 20  # 16 MiB per array
 MAX_ARRAYS = 256
+MAX_TOTAL_BYTES = 64 << 20  # 64 MiB of arrays in one folder
 MAX_DEPTH = 16
 ARRAY_NAME = re.compile(r"\Aa\d{1,3}\.npy\Z")
 
@@ -64,7 +65,7 @@ def load(folder: str | Path) -> Any:
     if path.stat().st_size > MAX_JSON_BYTES:
         raise ValueError(f"data.json is larger than {MAX_JSON_BYTES} bytes")
     data = json.loads(path.read_text(encoding="utf-8"))
-    seen: list[str] = []
+    seen: list[int] = []  # the sizes of the arrays loaded
 
     def decode(v: Any, depth: int) -> Any:
         if depth > MAX_DEPTH:
@@ -82,17 +83,21 @@ def load(folder: str | Path) -> Any:
     return decode(data, 0)
 
 
-def _array(folder: Path, name: Any, seen: list[str]) -> np.ndarray:
+def _array(folder: Path, name: Any, seen: list[int]) -> np.ndarray:
+    """Load array ``name``; ``seen`` holds the sizes of those loaded so far (a name used
+    twice counts twice)."""
     if not isinstance(name, str) or not ARRAY_NAME.match(name):
         raise ValueError(f"bad array name {str(name)[:40]!r}")
-    seen.append(name)
-    if len(seen) > MAX_ARRAYS:
+    if len(seen) >= MAX_ARRAYS:
         raise ValueError(f"more than {MAX_ARRAYS} arrays")
     path = folder / name
     if not path.is_file() or path.is_symlink():
         raise ValueError(f"{name} is missing")
-    if path.stat().st_size > MAX_ARRAY_BYTES:
+    seen.append(path.stat().st_size)
+    if seen[-1] > MAX_ARRAY_BYTES:
         raise ValueError(f"{name} is larger than {MAX_ARRAY_BYTES} bytes")
+    if sum(seen) > MAX_TOTAL_BYTES:
+        raise ValueError(f"its arrays hold more than {MAX_TOTAL_BYTES} bytes in all")
     arr = np.load(path, allow_pickle=False)
     if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biuf":
         raise ValueError(f"{name} does not hold numbers")

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 
-from .sandbox import kernel_command, kill_tree, limit_memory
+from .sandbox import kernel_command, kill_tree, limit_memory, uncap_own_memory
 
 __all__ = ["GRACE", "PROGRESS", "worker_main"]
 
@@ -50,6 +50,7 @@ class Outcome:
 def worker_main(argv: list[str] | None = None) -> int:
     """Run the job in ``argv[0]`` (JSON), write the result (JSON) to ``argv[1]``."""
     job_path, result_path = argv or sys.argv[1:]
+    uncap_own_memory()  # the grader's own cap (sandbox.cap_own_memory) is not the kernels'
     job = json.loads(Path(job_path).read_text(encoding="utf-8"))
     result = run_job(job)
     Path(result_path).write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
@@ -78,10 +79,12 @@ class Kernel:
         from jupyter_client.connect import write_connection_file
 
         work = Path(job["work"])
-        sockets = work / ".kernel"
-        sockets.mkdir(exist_ok=True)
-        connection = sockets / f"kernel{attempt}.json"
-        write_connection_file(str(connection), transport="ipc", ip=str(sockets / f"k{attempt}"))
+        # a new folder per kernel: never one an earlier kernel left, such as a symlink out of
+        # the submission's folder (the worker is outside the sandbox: it would write through it)
+        sockets = work / f".kernel{attempt}"
+        sockets.mkdir()
+        connection = sockets / "kernel.json"
+        write_connection_file(str(connection), transport="ipc", ip=str(sockets / "k"))
         cmd, env = kernel_command(job["sandbox"], work, Path(job["lib"]), connection)
         self.tag = work.name
         self.proc = subprocess.Popen(
