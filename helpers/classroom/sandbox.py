@@ -76,9 +76,12 @@ def _bwrap_args(binds: list[str], work: Path, read_only: list[Path]) -> list[str
             args += ["--symlink", os.readlink(path), str(path)]
         elif path.is_dir():
             args += ["--ro-bind", str(path), str(path)]
+    # The private /tmp first: the binds after it show through it, so an interpreter or a
+    # grader's folder that lives under /tmp (a clone in /tmp, TMPDIR) is still there.
+    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     for path in read_only:
         args += ["--ro-bind", str(path), str(path)]
-    args += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", *binds, "--chdir", str(work)]
+    args += [*binds, "--chdir", str(work)]
     return args
 
 
