@@ -206,4 +206,4 @@ bench: setup
 	$(BIN)/python benchmarks/loader_throughput.py
 
 clean:
-	rm -rf $(VENV) $(COMPAT) $(FUTURE) .pytest_cache .ruff_cache .hypothesis artifacts
+	rm -rf $(VENV) $(COMPAT) $(FUTURE) .pytest_cache .ruff_cache .hypothesis artifacts site/_build site/node_modules
