@@ -42,6 +42,7 @@ __all__ = [
     "expect_number",
     "expect_pair",
     "expect_returned",
+    "fmt_numbers",
     "is_untouched_stub",
     "plain",
     "run_check",
@@ -281,3 +282,8 @@ class Exercise:
     def __call__(self, fn: Any) -> CheckResult:
         """The learner's check: print the verdict line, return a :class:`CheckResult`."""
         return run_check(self.name, fn, self.test, self.hint)
+
+
+def fmt_numbers(values: Any) -> str:
+    """A short list of numbers for a message, 4 significant digits each: ``[1.5, 0.25]``."""
+    return "[" + ", ".join(f"{v:.4g}" for v in np.asarray(values, dtype=float).reshape(-1)) + "]"

@@ -14,15 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from . import Exercise, Mismatch, close_to, expect_returned
+from . import Exercise, Mismatch, close_to, expect_returned, fmt_numbers
 from .nb03_unstandardise import check_unstandardise
 
 __all__ = ["check_quadratic_model", "check_unstandardise"]
-
-
-def _fmt(values: Any) -> str:
-    """A short list of numbers for a message, 4 significant digits each."""
-    return "[" + ", ".join(f"{v:.4g}" for v in np.asarray(values, dtype=float).reshape(-1)) + "]"
 
 
 # ------------------------------------------------------------------ exercise 1
@@ -140,7 +135,7 @@ def _quadratic_values(out: dict[str, Any], abc: np.ndarray) -> np.ndarray:
     values = np.array([float(np.reshape(p["value"], -1)[0]) for p in params])
     if not np.allclose(np.sort(values), np.sort(abc), atol=1e-6):
         raise Mismatch(
-            f"for a, b, c = {_fmt(abc)} the parameters start at {_fmt(values)}.",
+            f"for a, b, c = {fmt_numbers(abc)} the parameters start at {fmt_numbers(values)}.",
             hint="each parameter should start at the number passed for it.",
         )
     return values
@@ -165,12 +160,12 @@ def _quadratic_predictions(out: dict[str, Any], abc: np.ndarray, x: np.ndarray) 
     if not close_to(pred, expected, rtol=1e-4):
         if any(close_to(pred, s, rtol=1e-4) for s in swapped):
             raise Mismatch(
-                f"for a, b, c = {_fmt(abc)} two coefficients are swapped in the prediction.",
+                f"for a, b, c = {fmt_numbers(abc)} two coefficients are swapped in the prediction.",
                 hint="a multiplies x squared, b multiplies x, and c is added on its own.",
             )
         raise Mismatch(
-            f"for a, b, c = {_fmt(abc)} and x = {_fmt(x[:3])}... the predictions are "
-            f"{_fmt(pred[:3])}..., expected {_fmt(expected[:3])}..."
+            f"for a, b, c = {fmt_numbers(abc)} and x = {fmt_numbers(x[:3])}... the predictions are "
+            f"{fmt_numbers(pred[:3])}..., expected {fmt_numbers(expected[:3])}..."
         )
     if out["dtype"] != "float32":
         raise Mismatch(
@@ -201,7 +196,7 @@ def _quadratic_gradients(
         if not np.isclose(got, grads[which], rtol=1e-3, atol=1e-4):
             raise Mismatch(
                 f"dL/d{which} is {got:.4g}, expected {grads[which]:.4g}, for the MSE on "
-                f"a, b, c = {_fmt(abc)}."
+                f"a, b, c = {fmt_numbers(abc)}."
             )
 
 

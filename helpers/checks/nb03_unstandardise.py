@@ -10,13 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from . import Exercise, Mismatch, as_values, close_to, expect_returned
-
-
-def _fmt(values: Any) -> str:
-    """A short list of numbers for a message, 4 significant digits each."""
-    return "[" + ", ".join(f"{v:.4g}" for v in np.asarray(values, dtype=float).reshape(-1)) + "]"
-
+from . import Exercise, Mismatch, as_values, close_to, expect_returned, fmt_numbers
 
 # ------------------------------------------------------------------ exercise 2
 _UNSTANDARDISE_HINT = (
@@ -134,7 +128,7 @@ def _unstandardise_judge(cases: list[dict[str, Any]], outputs: list[dict[str, An
         mu, sigma = np.asarray(case["mu"], dtype=float), np.asarray(case["sigma"], dtype=float)
         x = np.asarray(case["x"], dtype=float)
         d = len(mu)
-        where = f"for {d} feature(s), mu {_fmt(mu)} and sigma {_fmt(sigma)}"
+        where = f"for {d} feature(s), mu {fmt_numbers(mu)} and sigma {fmt_numbers(sigma)}"
         weight = _expect_new_layer(out, w, b, d)
         expected = ((x - mu) / sigma) @ w + b
         pred = np.asarray(out["pred"], dtype=float).reshape(-1)
@@ -150,15 +144,15 @@ def _unstandardise_judge(cases: list[dict[str, Any]], outputs: list[dict[str, An
             )
         if close_to(got_w, w * sigma):
             raise Mismatch(
-                f"{where} the weights are {_fmt(got_w)}, model_z's weights times sigma.",
+                f"{where} the weights are {fmt_numbers(got_w)}, model_z's weights times sigma.",
                 hint="one unit of z is sigma units of x, so a slope per unit of x is the slope "
                 "per unit of z divided by sigma.",
             )
         if close_to(got_w, w) and close_to(got_b, b):
             raise Mismatch(f"{where} the new layer has model_z's weight and bias unchanged.")
         raise Mismatch(
-            f"{where} the new layer predicts {_fmt(pred[:3])}... for raw x, but model_z on "
-            f"the standardised x predicts {_fmt(expected[:3])}..."
+            f"{where} the new layer predicts {fmt_numbers(pred[:3])}... for raw x, but model_z on "
+            f"the standardised x predicts {fmt_numbers(expected[:3])}..."
         )
     return "the new layer on raw x predicts what model_z predicts on standardised x, and model_z is untouched."
 

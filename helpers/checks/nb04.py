@@ -14,15 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from . import Exercise, Mismatch, as_values, close_to, expect_pair, expect_returned
+from . import Exercise, Mismatch, as_values, close_to, expect_pair, expect_returned, fmt_numbers
 from .nb04_standardise import check_standardise
 
 __all__ = ["check_window_dataset", "check_standardise", "check_split_windows"]
-
-
-def _fmt(values: Any) -> str:
-    """A short list of numbers for a message, 4 significant digits each."""
-    return "[" + ", ".join(f"{v:.4g}" for v in np.asarray(values, dtype=float).reshape(-1)) + "]"
 
 
 # ------------------------------------------------------------------ exercise 1
@@ -141,7 +136,9 @@ def _expect_sample(got: dict[str, Any], series: np.ndarray, k: int, i: int, what
         raise Mismatch(f"{what} {got['error']}.")
     x, y = np.asarray(got["x"]), np.asarray(got["y"])
     want_x, want_y = series[i : i + k], series[i + k : i + k + 1]
-    where = f"for the series {_fmt(series[:8])}{'...' if len(series) > 8 else ''} and k = {k}"
+    where = (
+        f"for the series {fmt_numbers(series[:8])}{'...' if len(series) > 8 else ''} and k = {k}"
+    )
     if x.shape != (k,):
         hint = (
             "a window is k values in a row, shape (k,): the DataLoader stacks B of them into (B, k)."
@@ -150,7 +147,9 @@ def _expect_sample(got: dict[str, Any], series: np.ndarray, k: int, i: int, what
         )
         raise Mismatch(f"{where}, {what}'s window has shape {x.shape}, expected ({k},).", hint=hint)
     if not close_to(x, want_x):
-        raise Mismatch(f"{where}, {what}'s window is {_fmt(x)}, expected {_fmt(want_x)}.")
+        raise Mismatch(
+            f"{where}, {what}'s window is {fmt_numbers(x)}, expected {fmt_numbers(want_x)}."
+        )
     if y.size == 1 and y.shape != (1,) and close_to(y.reshape(1), want_y):
         raise Mismatch(
             f"{where}, {what}'s next value has shape {y.shape}, expected (1,).",
@@ -162,8 +161,8 @@ def _expect_sample(got: dict[str, Any], series: np.ndarray, k: int, i: int, what
         if y.size == 1 and close_to(y.reshape(1), series[i + k - 1 : i + k]):
             hint = "the target is the value right after the window, not the window's last value."
         raise Mismatch(
-            f"{where}, {what}'s next value is {_fmt(y)} (shape {y.shape}), expected "
-            f"{_fmt(want_y)} (shape (1,)).",
+            f"{where}, {what}'s next value is {fmt_numbers(y)} (shape {y.shape}), expected "
+            f"{fmt_numbers(want_y)} (shape (1,)).",
             hint=hint,
         )
 

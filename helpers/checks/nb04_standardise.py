@@ -10,13 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from . import Exercise, Mismatch, as_values, expect_pair
-
-
-def _fmt(values: Any) -> str:
-    """A short list of numbers for a message, 4 significant digits each."""
-    return "[" + ", ".join(f"{v:.4g}" for v in np.asarray(values, dtype=float).reshape(-1)) + "]"
-
+from . import Exercise, Mismatch, as_values, expect_pair, fmt_numbers
 
 # ------------------------------------------------------------------ exercise 2
 _STANDARDISE_HINT = (
@@ -100,7 +94,7 @@ def _expect_scaled(got: np.ndarray, expected: np.ndarray, what: str) -> None:
     if got.shape != expected.shape:
         raise Mismatch(f"{what} has shape {got.shape}, expected {expected.shape}.")
     if not np.allclose(got, expected, rtol=1e-4, atol=1e-5):
-        raise Mismatch(f"{what}[0] is {_fmt(got[0])}, expected {_fmt(expected[0])}.")
+        raise Mismatch(f"{what}[0] is {fmt_numbers(got[0])}, expected {fmt_numbers(expected[0])}.")
 
 
 def _standardise_judge(cases: list[dict[str, Any]], outputs: list[dict[str, Any]]) -> str:

@@ -14,6 +14,8 @@ from typing import Any
 
 import nbformat
 
+from .student import STUB, STUB_DEF
+
 __all__ = [
     "CSV_HEADER",
     "Report",
@@ -33,10 +35,8 @@ TITLE = re.compile(r"^# (\d\d) · ", re.M)
 LONE_NN = re.compile(r"(?<!\d)(\d\d)(?!\d)")
 
 
-STUB_HEAD = re.compile(r"\A# Exercise (\d+)\s*$", re.M)
-
-
-DEFINES = re.compile(r"^def (\w+)\(", re.M)
+# A stub cell's "# Exercise N" line and the names its cell defines: the student edition's own.
+STUB_HEAD, DEFINES = STUB, STUB_DEF
 
 
 @dataclass(frozen=True)
