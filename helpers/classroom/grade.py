@@ -93,7 +93,7 @@ def grade_notebook(
         reference_dir: the folder of self-study notebooks that says which exercises to expect.
         timeout: seconds one cell may run before it is interrupted (and killed after 5 more).
         notebook_timeout: seconds for the whole notebook, fresh kernels included.
-        memory: bytes of address space per kernel (0: no cap).
+        memory: bytes of data memory (RLIMIT_DATA) per kernel (0: no cap).
         mode: the sandbox, ``"auto"``, ``"bwrap"`` or ``"none"`` (:func:`sandbox.sandbox_mode`).
     """
     try:

@@ -37,7 +37,7 @@ __all__ = [
     "uncap_own_memory",
 ]
 
-MEMORY_BYTES = 2 << 30  # 2 GiB of address space per kernel, by default
+MEMORY_BYTES = 2 << 30  # 2 GiB of data memory (RLIMIT_DATA) per kernel, by default
 JUDGE_MEMORY = 2 << 30  # address space the grader may map for judging, beyond its start
 MARKER = "HELPERS_GRADE_RUN"  # set in every kernel's environment: how leftovers are found
 HELPERS = Path(__file__).resolve().parents[1]
@@ -125,9 +125,14 @@ def kernel_command(mode: str, work: Path, lib: Path, connection: Path) -> tuple[
 
 
 def limit_memory(limit: int) -> None:
-    """In the child before ``exec``: cap its address space (and its children's) at ``limit``."""
+    """In the child before ``exec``: cap its data memory (and its children's) at ``limit``.
+
+    RLIMIT_DATA counts what a process allocates for itself (the heap, private anonymous
+    maps), not the shared libraries it maps: torch's CUDA build maps several GB of
+    libraries it never touches, and an address-space cap of 2 GB stops it importing at all.
+    """
     if limit > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
 def cap_own_memory(headroom: int = JUDGE_MEMORY) -> None:
