@@ -100,7 +100,9 @@ def _quadratic_probe(fn: Callable[..., Any], cases: list[dict[str, Any]]) -> lis
             raise Mismatch(f"the module's forward returned {type(pred).__name__}, not a tensor.")
         model.zero_grad(set_to_none=True)
         if pred.shape == y.shape and pred.requires_grad:
-            nn.functional.mse_loss(pred, y).backward()
+            # y in pred's dtype: a float64 model is reported as such, not as the error some
+            # torch versions (2.11) raise when the loss mixes float64 and float32.
+            nn.functional.mse_loss(pred, y.to(pred.dtype)).backward()
         out.append(
             {
                 "params": [
