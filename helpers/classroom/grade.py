@@ -132,12 +132,15 @@ def grade_notebook(
 def _run(nb, planned, private, work, timeout, notebook_timeout, memory, mode) -> dict:
     """Run the worker on the submission's private copy; its validated result."""
     mode = sandbox.sandbox_mode(mode)
-    nbformat.write(nb, work / "submission.ipynb")
     lib = sandbox.clean_helpers_copy(private / "lib")  # a fresh copy per notebook
     ctl = private / "ctl"  # the worker's own folder: never bound into the sandbox
     ctl.mkdir(mode=0o700)
     job = {
-        "notebook": str(work / "submission.ipynb"),
+        # the cells travel in the job, which the kernel can't reach (and the worker need not
+        # import nbformat: about 3 s per notebook)
+        "cells": [
+            {"code": c.cell_type == "code", "source": c.source, "tags": _tags(c)} for c in nb.cells
+        ],
         "work": str(work),
         "lib": str(lib),
         "sandbox": mode,
@@ -171,6 +174,11 @@ def _run(nb, planned, private, work, timeout, notebook_timeout, memory, mode) ->
         )
         result["tampered"] = True
     return result
+
+
+def _tags(cell: nbformat.NotebookNode) -> list[str]:
+    tags = cell.get("metadata", {}).get("tags", [])
+    return [str(t) for t in tags] if isinstance(tags, list) else []
 
 
 def _run_worker(job: dict, ctl: Path) -> dict:

@@ -1,7 +1,7 @@
 """The grader's worker: ``python -m helpers.classroom.worker JOB RESULT`` runs one submission.
 
 ``helpers.classroom.grade`` (the teacher's side) writes the job as JSON: the submission's
-private copy, the exercises to probe, the time limits, the sandbox. The worker starts the
+cells, the exercises to probe, the time limits, the sandbox. The worker starts the
 submission's kernel in the sandbox (:mod:`helpers.classroom.sandbox`), runs the learner's
 cells in order (skipping their check cells), then for each exercise runs the grader's fixed
 driver cell, which calls the exercise's probe on the grader's inputs and writes the plain
@@ -26,8 +26,6 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import nbformat
 
 from .sandbox import kernel_command, kill_tree, limit_memory, uncap_own_memory
 
@@ -66,8 +64,8 @@ def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _where(i: int, cell: nbformat.NotebookNode) -> str:
-    first = next((line for line in cell.source.splitlines() if line.strip()), "")
+def _where(i: int, cell: dict) -> str:
+    first = next((line for line in cell["source"].splitlines() if line.strip()), "")
     return f"cell {i + 1} ({_short(first, 40)!r})"
 
 
@@ -173,14 +171,14 @@ class Kernel:
             kill_tree(self.proc, self.tag)
 
 
-def _cells(nb: nbformat.NotebookNode, job: dict) -> list[tuple[int, nbformat.NotebookNode]]:
-    """The learner's code cells, in order, without their check cells."""
+def _cells(job: dict) -> list[tuple[int, dict]]:
+    """The learner's code cells (``{"code", "source", "tags"}``, from the job), in order,
+    without their check cells."""
     checks = {ex["call"] for ex in job["exercises"]}
     keep = []
-    for i, cell in enumerate(nb.cells):
-        tags = cell.get("metadata", {}).get("tags", [])
-        if cell.cell_type == "code" and "exercise-check" not in tags:
-            if cell.source.strip() not in checks:
+    for i, cell in enumerate(job["cells"]):
+        if cell["code"] and "exercise-check" not in cell["tags"]:
+            if cell["source"].strip() not in checks:
                 keep.append((i, cell))
     return keep
 
@@ -194,7 +192,6 @@ def _driver(job: dict, ex: dict) -> str:
 
 def run_job(job: dict) -> dict:
     """Run the submission's cells and drivers, with fresh kernels after a fatal cell."""
-    nb = nbformat.read(job["notebook"], as_version=4)
     deadline = time.monotonic() + int(job["notebook_timeout"])
     notes: list[str] = []
     errors: dict[int, str] = {}
@@ -216,7 +213,7 @@ def run_job(job: dict) -> dict:
                 probes.setdefault(str(ex["number"]), "was not probed: its kernel did not start")
             break
         try:
-            todo = _one_kernel(kernel, nb, job, deadline, notes, errors, fatal, probes, todo)
+            todo = _one_kernel(kernel, job, deadline, notes, errors, fatal, probes, todo)
         finally:
             kernel.close()
     why = "the notebook's time is up" if time.monotonic() > deadline else "too many kernels died"
@@ -225,10 +222,10 @@ def run_job(job: dict) -> dict:
     return {"notes": notes, "errors": {str(k): v for k, v in errors.items()}, "probes": probes}
 
 
-def _one_kernel(kernel, nb, job, deadline, notes, errors, fatal, probes, todo) -> list[dict]:
+def _one_kernel(kernel, job, deadline, notes, errors, fatal, probes, todo) -> list[dict]:
     """Run the cells not known to be fatal, then probe what is left; the exercises left over."""
     limit = int(job["timeout"])
-    for i, cell in _cells(nb, job):
+    for i, cell in _cells(job):
         if i in fatal:
             continue
         left = int(deadline - time.monotonic())
@@ -236,10 +233,10 @@ def _one_kernel(kernel, nb, job, deadline, notes, errors, fatal, probes, todo) -
             notes.append(f"{_where(i, cell)} and the rest did not run: the notebook's time is up")
             return []
         _at(_where(i, cell))
-        outcome = kernel.run(cell.source, min(limit, left))
+        outcome = kernel.run(cell["source"], min(limit, left))
         if outcome.kind == "ok":
             continue
-        tags = cell.get("metadata", {}).get("tags", [])
+        tags = cell["tags"]
         if outcome.kind in ("killed", "dead"):
             fatal.add(i)
             notes.append(
