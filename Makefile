@@ -22,10 +22,14 @@ TORCH_VERSION := 2.13.0
 NBVAL_OPTS := --nbval-current-env --nbval-cell-timeout=300 -p no:cacheprovider -o filterwarnings= -v
 SANITIZE   := --nbval-sanitize-with notebooks/sanitize.cfg
 NBVAL_RUN   = $(BIN)/python -m pytest --nbval $(SANITIZE) $(NBVAL_OPTS) notebooks/
+# `make test` prints how long each target took (.ci/timed appends a line to TEST_TIMES).
+TEST_TIMES ?= $(CURDIR)/.test-times
+export TEST_TIMES
+TIMED       = $(CURDIR)/.ci/timed $@
 
-.PHONY: setup setup-test lab test test-main venvs-313 check lint format unit nbval nbval-native nbval-default nbval-avx2 \
+.PHONY: setup setup-test lab test check lint format unit nbval nbval-native nbval-default nbval-avx2 \
         compat compat-unit compat-nbval compat-student future future-unit future-nbval \
-        future-upgrade e2e notebooks bench clean site site-test
+        future-upgrade e2e notebooks bench clean site site-test compat-graph future-graph
 
 setup: $(VENV)/.installed $(VENV)/.torch-$(TORCH)
 setup-test: setup $(VENV)/.installed-test
@@ -33,6 +37,7 @@ setup-test: setup $(VENV)/.installed-test
 # $(call make_venv,DIR,REQUIREMENTS...[,PYTHON]): create DIR if missing (with PYTHON, by
 # default $(PYTHON)), install the requirements and helpers.
 define make_venv
+	@mkdir -p $(1) && date +%s%N > $(1)/.build-started
 	@test -x $(1)/bin/python || $(or $(3),$(PYTHON)) -m venv $(1)
 	$(1)/bin/python $(PIPQ) install --upgrade pip
 	$(1)/bin/python $(PIPQ) install $(addprefix -r ,$(2))
@@ -40,13 +45,14 @@ define make_venv
 	@# Build matplotlib's font cache now, so its one-time notice never lands on a notebook's stderr.
 	$(1)/bin/python -c "import matplotlib.pyplot"
 	@touch $(1)/.installed
+	@$(CURDIR)/.ci/timed --since $(1)/.build-started build-$(1)
 endef
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(call make_venv,$(VENV),requirements.txt)
 
 $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
-	$(BIN)/python $(PIPQ) install -r requirements-test.txt
+	$(CURDIR)/.ci/timed test-tools $(BIN)/python $(PIPQ) install -r requirements-test.txt
 	@touch $@
 
 # The CPU build comes with requirements.txt; TORCH=cu128 (say) swaps in that CUDA build.
@@ -74,16 +80,22 @@ python3.13:
 lab: setup
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
-# Every leg. The two Python 3.13 venvs (about 3 GB of downloads each on a first run) are
-# installed while lint, unit and nbval run; then compat and future run side by side (both
-# spend much of their time waiting for kernels and processes to start), then the browser.
+# Every leg, as one graph that make runs TEST_JOBS at a time: the three venvs are built side
+# by side (the Python 3.13 ones are mostly downloads, about 3 GB each on a first run), and each
+# leg starts as soon as its venv is there and a slot is free, the longest first. Three slots on
+# two cores: much of every leg is waiting (for a kernel, a process, a download, the browser).
+# At the end it prints how long each target took.
+TEST_JOBS ?= 3
+TEST_LEGS := unit compat-unit future-unit e2e site-test nbval-native nbval-default nbval-avx2 \
+             compat-nbval compat-student future-nbval compat-graph future-graph lint
 test:
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-main venvs-313
-	$(MAKE) --no-print-directory -j2 --output-sync=target compat future
-	$(MAKE) --no-print-directory e2e site-test
-test-main: setup-test
-	$(MAKE) --no-print-directory lint unit nbval
-venvs-313: $(COMPAT)/.installed $(FUTURE)/.installed
+	@rm -f $(TEST_TIMES)
+	@start=$$(date +%s%N); \
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_LEGS); rc=$$?; \
+	echo "make test: time by target, in seconds from the start ($(TEST_JOBS) at a time):"; \
+	$(CURDIR)/.ci/timed --report $$start; \
+	echo "make test: $$(( ($$(date +%s%N) - start) / 1000000000 )) s in all$$([ $$rc = 0 ] || echo ', FAILED')"; \
+	exit $$rc
 
 # The quick loop for contributors (a few minutes): lint, the unit tests, and the strict nbval
 # leg of this machine's own kernels, offline and under the memory ceiling.
@@ -91,8 +103,7 @@ check: lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target unit nbval-native
 
 lint: setup-test
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(TIMED) sh -c '$(BIN)/ruff check . && $(BIN)/ruff format --check .'
 
 # Rewrite the code the way `make lint` wants it.
 format: setup-test
@@ -100,7 +111,7 @@ format: setup-test
 	$(BIN)/ruff check --fix .
 
 unit: setup-test
-	$(BIN)/python -m pytest tests
+	$(TIMED) $(BIN)/python -m pytest tests
 
 # Strict nbval: every stored output must come out the same on any CPU. Three legs, run side
 # by side, stand in for the CPUs learners have: this machine's own kernels with 2 threads;
@@ -113,33 +124,39 @@ nbval: setup-test
 	$(MAKE) --no-print-directory -j3 --output-sync=target nbval-native nbval-default nbval-avx2
 
 nbval-native: setup-test
-	OMP_NUM_THREADS=2 IPYTHONDIR=$(CURDIR)/tests/offline_ipython $(NBVAL_RUN)
+	OMP_NUM_THREADS=2 IPYTHONDIR=$(CURDIR)/tests/offline_ipython $(TIMED) $(NBVAL_RUN)
 nbval-default: setup-test
-	ATEN_CPU_CAPABILITY=default OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=Prescott $(NBVAL_RUN)
+	ATEN_CPU_CAPABILITY=default OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=Prescott $(TIMED) $(NBVAL_RUN)
 nbval-avx2: setup-test
-	ATEN_CPU_CAPABILITY=avx2 OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell $(NBVAL_RUN)
+	ATEN_CPU_CAPABILITY=avx2 OMP_NUM_THREADS=1 OPENBLAS_CORETYPE=Haswell $(TIMED) $(NBVAL_RUN)
 
 # Colab's stack (requirements-compat.txt): Python 3.13, PyPI's CUDA build of torch 2.11 (it
 # runs on a CPU), numpy 2.1, matplotlib 3.10, ipywidgets 7.7, IPython 7.34, ipykernel 6.17,
-# jupyter_client 7.4, nbclient 0.10, in .venv-compat. Three checks, side by side:
-# - the unit tests;
+# jupyter_client 7.4, nbclient 0.10, in .venv-compat. Four checks, side by side:
+# - the unit tests (but those marked main_stack_only, below);
 # - strict nbval of the self-study notebooks: every stored output comes out the same there;
 # - the student copies top to bottom (lax: their check outputs are cleared), each untouched
-#   stub getting "not yet" and nothing raising that is not tagged to raise.
+#   stub getting "not yet" and nothing raising that is not tagged to raise;
+# - tests/graph_runs.py: 02's graph drawn in 20 fresh processes (it once failed on some runs).
 # The CUDA build takes ~500 MB more memory at `import torch` alone than the CPU build, so
 # the offline runner's ceiling (600 MB, for the CPU build of `make nbval`) is raised here.
-# tests/graph_runs.py draws 02's graph in 20 fresh processes (it once failed on some runs).
 CUDA_PEAK_MB := 1100
+# Suites marked main_stack_only run on .venv alone: the grader against hostile submissions
+# (tests/test_grade_adversarial.py) tests the sandbox and the grader's own logic, the same
+# on every stack; tests/test_grade.py still grades on each stack's nbclient and torch.
+STACK_UNIT = -p no:cacheprovider -q --durations=8 -m "not main_stack_only" tests
+COMPAT_VERSIONS = $(COMPAT)/bin/python -c "import sys, torch; print('compat leg: Python', sys.version.split()[0], '· torch', torch.__version__)"
 compat: $(COMPAT)/.installed
-	@$(COMPAT)/bin/python -c "import sys, torch; print('compat leg: Python', sys.version.split()[0], '· torch', torch.__version__)"
-	$(MAKE) --no-print-directory -j3 --output-sync=target compat-unit compat-nbval compat-student
-	$(COMPAT)/bin/python tests/graph_runs.py --runs 20
+	$(MAKE) --no-print-directory -j3 --output-sync=target compat-unit compat-nbval compat-student compat-graph
 compat-unit: $(COMPAT)/.installed
-	OFFLINE_PEAK_MB=$(CUDA_PEAK_MB) $(COMPAT)/bin/python -m pytest -p no:cacheprovider -q --durations=8 tests
+	@$(COMPAT_VERSIONS)
+	OFFLINE_PEAK_MB=$(CUDA_PEAK_MB) $(TIMED) $(COMPAT)/bin/python -m pytest $(STACK_UNIT)
 compat-nbval: $(COMPAT)/.installed
-	$(COMPAT)/bin/python -m pytest --nbval $(SANITIZE) $(NBVAL_OPTS) notebooks/
+	$(TIMED) $(COMPAT)/bin/python -m pytest --nbval $(SANITIZE) $(NBVAL_OPTS) notebooks/
 compat-student: $(COMPAT)/.installed
-	$(COMPAT)/bin/python -m pytest --nbval-lax $(NBVAL_OPTS) student/
+	$(TIMED) $(COMPAT)/bin/python -m pytest --nbval-lax $(NBVAL_OPTS) student/
+compat-graph: $(COMPAT)/.installed
+	$(TIMED) $(COMPAT)/bin/python tests/graph_runs.py --runs 20
 
 # The newest releases (requirements-future.txt, unpinned) on Python 3.13, in .venv-future:
 # an early warning of what the next torch, numpy, matplotlib, ipywidgets or JupyterLab break.
@@ -150,19 +167,20 @@ FUTURE_PACKAGES := torch numpy matplotlib ipywidgets jupyterlab ipython ipykerne
 FUTURE_FAIL = { echo "make future: FAILED on the newest releases:" \
     $$($(FUTURE)/bin/python -m pip list --format=freeze 2>/dev/null | grep -iE '^($(subst $() ,|,$(FUTURE_PACKAGES)))==' | tr '\n' ' ') >&2; exit 1; }
 future: $(FUTURE)/.installed
+	$(MAKE) --no-print-directory -j3 --output-sync=target future-unit future-nbval future-graph
+future-unit: $(FUTURE)/.installed
 	@echo "future leg (the newest releases), Python $$($(FUTURE)/bin/python -c 'import sys; print(sys.version.split()[0])'):"
 	@$(FUTURE)/bin/python -m pip list --format=freeze | grep -iE '^($(subst $() ,|,$(FUTURE_PACKAGES)))=='
-	$(MAKE) --no-print-directory -j2 --output-sync=target future-unit future-nbval
-	$(FUTURE)/bin/python tests/graph_runs.py --runs 20 || $(FUTURE_FAIL)
-future-unit: $(FUTURE)/.installed
-	OFFLINE_PEAK_MB=$(CUDA_PEAK_MB) $(FUTURE)/bin/python -m pytest -p no:cacheprovider -q --durations=8 tests || $(FUTURE_FAIL)
+	OFFLINE_PEAK_MB=$(CUDA_PEAK_MB) $(TIMED) $(FUTURE)/bin/python -m pytest $(STACK_UNIT) || $(FUTURE_FAIL)
 future-nbval: $(FUTURE)/.installed
-	$(FUTURE)/bin/python -m pytest --nbval-lax $(NBVAL_OPTS) notebooks/ || $(FUTURE_FAIL)
+	$(TIMED) $(FUTURE)/bin/python -m pytest --nbval-lax $(NBVAL_OPTS) notebooks/ || $(FUTURE_FAIL)
+future-graph: $(FUTURE)/.installed
+	$(TIMED) $(FUTURE)/bin/python tests/graph_runs.py --runs 20 || $(FUTURE_FAIL)
 
 # Every notebook in JupyterLab in headless Chromium (Debian's /usr/bin/chromium; skipped
 # with a reason where it is missing: `sudo apt-get install chromium`).
 e2e: setup-test
-	$(BIN)/python -m pytest -p no:cacheprovider tests_e2e
+	$(TIMED) $(BIN)/python -m pytest -p no:cacheprovider tests_e2e
 
 # The course website (README.md, "Website"): site/prepare.py lays out the pages from README.md,
 # INSTRUCTORS.md and the stored notebooks (never executed), Sphinx + MyST-NB build them into
@@ -170,22 +188,22 @@ e2e: setup-test
 # MathJax and axe-core come from npm into site/node_modules (git-ignored, never vendored).
 $(VENV)/.installed-site: requirements-site.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python $(PIPQ) install -r requirements-site.txt
+	$(CURDIR)/.ci/timed site-tools $(BIN)/python $(PIPQ) install -r requirements-site.txt
 	@touch $@
 
 site/node_modules/.installed: site/package.json site/package-lock.json
-	cd site && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	cd site && $(CURDIR)/.ci/timed npm-ci npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $@
 
 site: $(VENV)/.installed-site site/node_modules/.installed
-	$(BIN)/python site/prepare.py
-	$(BIN)/sphinx-build -q -E -W --keep-going -b html -c site -d site/_build/doctrees \
-	    site/_build/src site/_build/html
+	$(TIMED) sh -c '$(BIN)/python site/prepare.py && \
+	    $(BIN)/sphinx-build -q -E -W --keep-going -b html -c site -d site/_build/doctrees \
+	    site/_build/src site/_build/html'
 
 # The built site in headless Chromium, served from 127.0.0.1 with every other host blocked:
 # console errors, maths, images and alt text, launch links, search, 390 px layout, axe-core.
 site-test: setup-test site
-	$(BIN)/python -m pytest -p no:cacheprovider tests_site
+	$(TIMED) $(BIN)/python -m pytest -p no:cacheprovider tests_site
 
 # Re-execute every notebook top to bottom in a fresh kernel and store the outputs, with the
 # widgets' saved state (metadata.widgets), so a page without a kernel can draw them as static
@@ -204,6 +222,7 @@ student: setup
 
 bench: setup
 	$(BIN)/python benchmarks/loader_throughput.py
+	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) $(COMPAT) $(FUTURE) .pytest_cache .ruff_cache .hypothesis artifacts site/_build site/node_modules
