@@ -202,7 +202,9 @@ site: $(VENV)/.installed-site site/node_modules/.installed
 
 # The built site in headless Chromium, served from 127.0.0.1 with every other host blocked:
 # console errors, maths, images and alt text, launch links, search, 390 px layout, axe-core.
-site-test: setup-test site
+# (site is made after setup-test, not beside it: both install into .venv.)
+site-test: setup-test
+	$(MAKE) --no-print-directory site
 	$(TIMED) $(BIN)/python -m pytest -p no:cacheprovider tests_site
 
 # Re-execute every notebook top to bottom in a fresh kernel and store the outputs, with the
