@@ -11,9 +11,11 @@ PY313  := $(or $(shell python3.13 -c 'import sys; print(sys.executable)' 2>/dev/
 COMPAT := .venv-compat
 FUTURE := .venv-future
 # requirements.txt names PyTorch's CPU index beside the package index, and pip asks both for
-# every package. Two retries (not pip's five, with their growing back-off) keep an install
-# quick where that index can't be reached: pip then takes what the other indexes offer.
-PIPQ   := -m pip --disable-pip-version-check -q --retries 2
+# every package. Two retries (not pip's five, with their growing back-off) ride out a flaky
+# network; where that index's host can't even be resolved (a machine that reaches only the
+# package index), no retries: pip then takes what the other indexes offer at once.
+PIP_RETRIES := $(shell python3 -c "import socket; socket.getaddrinfo('download.pytorch.org', 443)" >/dev/null 2>&1 && echo 2 || echo 0)
+PIPQ   := -m pip --disable-pip-version-check -q --retries $(PIP_RETRIES)
 # torch build: cpu (the default, from requirements.txt) or a CUDA tag of PyTorch's wheel
 # index, e.g. `make lab TORCH=cu128` on a Linux machine with an NVIDIA GPU.
 TORCH  ?= cpu
@@ -22,14 +24,13 @@ TORCH_VERSION := 2.13.0
 NBVAL_OPTS := --nbval-current-env --nbval-cell-timeout=300 -p no:cacheprovider -o filterwarnings= -v
 SANITIZE   := --nbval-sanitize-with notebooks/sanitize.cfg
 NBVAL_RUN   = $(BIN)/python -m pytest --nbval $(SANITIZE) $(NBVAL_OPTS) notebooks/
-# `make test` prints how long each target took (.ci/timed appends a line to TEST_TIMES).
-TEST_TIMES ?= $(CURDIR)/.test-times
-export TEST_TIMES
+# `make test` prints how long each target took: .ci/timed appends a line to TEST_TIMES, which
+# only `make test` sets.
 TIMED       = $(CURDIR)/.ci/timed $@
 
 .PHONY: setup setup-test lab test check lint format unit nbval nbval-native nbval-default nbval-avx2 \
         compat compat-unit compat-nbval compat-student future future-unit future-nbval \
-        future-upgrade e2e notebooks bench clean site site-test compat-graph future-graph
+        future-upgrade e2e notebooks bench clean site site-test compat-graph future-graph test-venv
 
 setup: $(VENV)/.installed $(VENV)/.torch-$(TORCH)
 setup-test: setup $(VENV)/.installed-test
@@ -80,22 +81,27 @@ python3.13:
 lab: setup
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
-# Every leg, as one graph that make runs TEST_JOBS at a time: the three venvs are built side
-# by side (the Python 3.13 ones are mostly downloads, about 3 GB each on a first run), and each
-# leg starts as soon as its venv is there and a slot is free, the longest first. Three slots on
-# two cores: much of every leg is waiting (for a kernel, a process, a download, the browser).
-# At the end it prints how long each target took.
+# Every leg, in two phases, TEST_JOBS at a time. First the three venvs are built side by side
+# (.venv with the test and site tools; the Python 3.13 ones are mostly downloads, about 3 GB
+# each on a first run). Then the legs, the longest first, so that the short ones fill in at
+# the end. Three slots on two cores: much of every leg is waiting (for a kernel, a process,
+# the browser). At the end it prints when each target ran and how long it took.
 TEST_JOBS ?= 3
-TEST_LEGS := unit compat-unit future-unit e2e site-test nbval-native nbval-default nbval-avx2 \
-             compat-nbval compat-student future-nbval compat-graph future-graph lint
+TEST_LEGS := unit e2e future-unit compat-unit site-test compat-student compat-nbval \
+             future-nbval nbval-native nbval-avx2 nbval-default compat-graph future-graph lint
+test: export TEST_TIMES = $(CURDIR)/.test-times
 test:
 	@rm -f $(TEST_TIMES)
 	@start=$$(date +%s%N); \
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target test-venv $(COMPAT)/.installed $(FUTURE)/.installed && \
 	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_LEGS); rc=$$?; \
 	echo "make test: time by target, in seconds from the start ($(TEST_JOBS) at a time):"; \
 	$(CURDIR)/.ci/timed --report $$start; \
 	echo "make test: $$(( ($$(date +%s%N) - start) / 1000000000 )) s in all$$([ $$rc = 0 ] || echo ', FAILED')"; \
 	exit $$rc
+# .venv with everything the legs install into it, one step after the other (never side by side)
+test-venv: setup-test
+	$(MAKE) --no-print-directory $(VENV)/.installed-site site/node_modules/.installed
 
 # The quick loop for contributors (a few minutes): lint, the unit tests, and the strict nbval
 # leg of this machine's own kernels, offline and under the memory ceiling.

@@ -109,6 +109,21 @@ def original_notebooks(app, exception) -> None:  # noqa: ANN001
             shutil.copy2(src, dest)
 
 
+def visit_hidden_cell(self, node) -> None:  # noqa: ANN001
+    """MyST-NB's fold for a hidden cell part (`hide-output`, `hide-input`), without its
+    ``aria-label="Toggle hidden content"``: a screen reader then reads the words shown,
+    "Show code cell output", and axe-core's label-content-name-mismatch (serious) passes."""
+    from html import escape
+
+    self.body.append(f'<details class="admonition hide {" ".join(node["classes"])}">\n<summary>\n')
+    for state, prompt in (("collapsed", "prompt_show"), ("expanded", "prompt_hide")):
+        self.body.append(f'<p class="{state} admonition-title">{escape(node[prompt])}</p>\n')
+    self.body.append("</summary>\n")
+
+
 def setup(app):  # noqa: ANN001, ANN201
+    from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput
+
+    app.add_node(HideCodeCellNode, override=True, html=(visit_hidden_cell, depart_HideCellInput))
     app.connect("build-finished", copy_mathjax)
     app.connect("build-finished", original_notebooks)

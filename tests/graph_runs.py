@@ -1,10 +1,13 @@
-"""Run notebook 02's graph cell in fresh processes, again and again: ``python tests/graph_runs.py``.
+"""Run notebook 02's graph cell again and again: ``python tests/graph_runs.py [--runs N]``.
 
 The graph cell once failed on some runs and not others (a ``KeyError`` in helpers.graph on
 torch 2.11: ids of grad_fn objects nobody held were reused). One run proves little, so this
-builds the loss and draws its graph, as the cell does, in N fresh interpreters (default 20)
-of the Python that runs it, and says how many passed. It exits non-zero if any failed.
-``make compat`` and ``make future`` run it on their stacks; any Python with helpers installed can.
+builds the loss and draws its graph, as the cell does, N times (default 20): spread over
+``--processes`` fresh interpreters (default 5) of the Python that runs it, each running the
+cell several times in a row, as a learner re-running it does. Fresh interpreters vary where
+objects land; runs in one interpreter reuse the memory (and the ids) of the runs before. It
+says how many passed, and exits non-zero if any failed. ``make compat`` and ``make future`` run
+it on their stacks; any Python with helpers installed can.
 """
 
 from __future__ import annotations
@@ -33,18 +36,29 @@ assert len(nodes) == 7 and sum(len(n.inputs) for n in nodes) == 6, nodes
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
-    runs = parser.parse_args().runs
-    failures = []
-    for run in range(1, runs + 1):
-        done = subprocess.run([sys.executable, "-c", CELL], capture_output=True, text=True)
-        if done.returncode != 0:
-            failures.append(run)
-            print(f"run {run}: failed\n{done.stderr.strip().splitlines()[-1]}")
+    parser.add_argument("--processes", type=int, default=5)
+    args = parser.parse_args()
+    processes = max(1, min(args.processes, args.runs))
+    shares = [args.runs // processes + (p < args.runs % processes) for p in range(processes)]
+    failures, run = [], 0
+    for share in shares:
+        # each run on fresh tensors; the previous run's graph and figure are dropped first
+        code = f"for _ in range({share}):\n" + "".join(
+            f"    {line}\n" for line in CELL.splitlines()
+        )
+        code += "    plt.close('all')\n    print('passed', flush=True)\n"
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        passed = done.stdout.count("passed")
+        run += share
+        if done.returncode != 0 or passed != share:
+            failures.append(f"runs {run - share + 1}-{run}: {share - passed} failed")
+            print(f"{failures[-1]}\n{(done.stderr.strip().splitlines() or ['?'])[-1]}")
     import torch
 
+    failed = sum(int(f.split(": ")[1].split()[0]) for f in failures)
     print(
-        f"02's graph cell: {runs - len(failures)} of {runs} fresh runs passed "
-        f"(Python {sys.version.split()[0]}, torch {torch.__version__})"
+        f"02's graph cell: {args.runs - failed} of {args.runs} runs passed, in {processes} fresh "
+        f"processes (Python {sys.version.split()[0]}, torch {torch.__version__})"
     )
     return 1 if failures else 0
 
