@@ -23,14 +23,13 @@ the environment variable ``OFFLINE_PEAK_MB``.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import socket
 import sys
 from pathlib import Path
 from typing import Any
-
-import nbformat
 
 PEAK_MB = int(os.environ.get("OFFLINE_PEAK_MB", "600"))
 LOOPBACK = ("localhost", "::1", "127.")
@@ -104,15 +103,18 @@ Cell = tuple[str, bool]  # (source, tagged raises-exception)
 def code_cells(path: Path) -> tuple[list[Cell], list[Cell]]:
     """(setup cells, all code cells): (source, tagged ``raises-exception``) of the code cells
     in order, and of the code cells under ``## Setup``."""
+    # the notebook's JSON read as it is (nbformat format 4): importing nbformat would cost every
+    # kernel of the nbval leg about 3 s (its jsonschema builds a grammar at import)
     setup, cells, in_setup = [], [], False
-    for cell in nbformat.read(path, as_version=4).cells:
-        if cell.cell_type == "markdown" and cell.source.startswith("## "):
-            in_setup = cell.source.startswith("## Setup")
-        elif cell.cell_type == "code":
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        source = "".join(cell["source"])  # a list of lines, or one string
+        if cell["cell_type"] == "markdown" and source.startswith("## "):
+            in_setup = source.startswith("## Setup")
+        elif cell["cell_type"] == "code":
             raises = "raises-exception" in cell.get("metadata", {}).get("tags", [])
-            cells.append((cell.source, raises))
+            cells.append((source, raises))
             if in_setup:
-                setup.append((cell.source, raises))
+                setup.append((source, raises))
     return setup, cells
 
 

@@ -34,7 +34,8 @@ from helpers.classroom.sandbox import MARKER, sandbox_mode
 
 # The sandbox and the grader's own logic are the same on every stack: this suite runs on the
 # main stack only (`make compat` and `make future` deselect it; tests/test_grade.py grades there).
-pytestmark = pytest.mark.main_stack_only
+# It takes about a minute and a half: `make check` leaves it out (slow), `make test` runs it.
+pytestmark = [pytest.mark.main_stack_only, pytest.mark.slow]
 
 FN = EXERCISES[0].function  # exercise 1's function, the one every cheat aims at
 SANDBOXED = sandbox_mode() == "bwrap"
