@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO
 
 
@@ -30,7 +30,6 @@ class Step:
     start: float = 0.0
     end: float = 0.0
     status: str = "waiting"  # waiting, running, ok, FAILED (rc), skipped
-    waiting_on: list[str] = field(default_factory=list)
 
 
 def parse(specs: list[str]) -> list[Step]:
