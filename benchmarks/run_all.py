@@ -50,14 +50,18 @@ def run_once(path: Path) -> tuple[float, float, list[tuple[float, int]]]:
         )
         cells = []
         started = time.perf_counter()
-        with client.setup_kernel():
-            ready = time.perf_counter()
-            for index, cell in enumerate(nb.cells):
-                before = time.perf_counter()
-                client.execute_cell(cell, index)
-                if cell.cell_type == "code":
-                    cells.append((time.perf_counter() - before, index))
-            done = time.perf_counter()
+        try:
+            with client.setup_kernel():
+                ready = time.perf_counter()
+                for index, cell in enumerate(nb.cells):
+                    before = time.perf_counter()
+                    client.execute_cell(cell, index)
+                    if cell.cell_type == "code":
+                        cells.append((time.perf_counter() - before, index))
+                done = time.perf_counter()
+        finally:  # nbclient leaves a kernel it did not start itself running
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
     return done - ready, done - started, cells
 
 
