@@ -27,9 +27,8 @@ import json
 import re
 import shutil
 import sys
-from pathlib import Path
-
 import tomllib
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "site" / "_build" / "src"

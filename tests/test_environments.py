@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-
 import tomllib
+
 from notebook_files import ROOT
 from packaging.requirements import Requirement
 
@@ -116,6 +116,14 @@ def test_pyproject_gives_ranges_not_pins():
     for dep in project["dependencies"]:
         req = Requirement(dep)
         assert req.specifier and all(s.operator == ">=" for s in req.specifier), dep
+
+
+def test_ruff_targets_the_oldest_python_the_course_supports():
+    # ruff reads the code as this Python: with an older one it sorted tomllib (3.11's standard
+    # library) among the third-party imports, and may suggest what the oldest Python lacks.
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    floor = pyproject["project"]["requires-python"].removeprefix(">=")
+    assert pyproject["tool"]["ruff"]["target-version"] == "py" + floor.replace(".", "")
 
 
 #: Colab's stack as the compat leg runs it (issue "The stacks learners really run").

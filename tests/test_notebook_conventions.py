@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tomllib
 import types
 
 import pytest
-import tomllib
 from notebook_files import NOTEBOOKS, ROOT, load_notebook
 
 COURSE = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["course"]

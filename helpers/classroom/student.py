@@ -23,11 +23,11 @@ import argparse
 import copy
 import re
 import sys
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-import tomllib
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 __all__ = [
