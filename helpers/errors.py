@@ -4,7 +4,8 @@ A Python traceback lists every function the error passed through. Inside torch t
 dozens of frames of library code, each with a path of the machine that ran it, and the two
 lines that matter, the learner's own and the error itself, are lost in between.
 :func:`short_tracebacks` makes the notebook show only the frames of the learner's own cells,
-then the error, then how many library frames it hid and how to see them (``%tb``).
+then how many library frames it hid and how to see them (``%tb``), then the error: the last
+line is always the error, as in Python's own tracebacks.
 
 Taught in: 02 · Autograd, section "Reading an error" (and used by every notebook's setup cell).
 """
@@ -47,7 +48,7 @@ def short_traceback_lines(
     tb: TracebackType | None,
     cell_name: Any = None,
 ) -> list[str]:
-    """The lines of a short traceback: the learner's frames, the error, what was hidden.
+    """The lines of a short traceback: the learner's frames, what was hidden, then the error.
 
     Args:
         etype, value, tb: the exception, as ``sys.exc_info()`` gives it.
@@ -74,12 +75,12 @@ def short_traceback_lines(
             lines.append(f"    {code}")
     if len(lines) == 1:  # the error was raised before any line of the cell ran
         lines.pop()
-    lines.extend(line.rstrip("\n") for line in traceback.format_exception_only(etype, value))
-    if hidden:
+    if hidden:  # where the hidden frames were: between the learner's lines and the error
         where = " and ".join(
             f"{n} frame{'s' if n > 1 else ''} inside {lib}" for lib, n in hidden.items()
         )
-        lines.append(f"({where} hidden; %tb in a new cell shows the full traceback.)")
+        lines.append(f"  ({where} hidden; %tb in a new cell shows them all)")
+    lines.extend(line.rstrip("\n") for line in traceback.format_exception_only(etype, value))
     return lines
 
 

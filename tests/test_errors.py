@@ -30,9 +30,11 @@ def test_keeps_the_cell_line_and_the_error_and_counts_hidden_frames():
     lines = short_traceback_lines(*exc, cell_name=lambda f: "Cell In[7]" if f == CELL else None)
     assert lines[0].startswith("Traceback (your code only")
     assert lines[1] == "  Cell In[7], line 2"
-    assert lines[-2].startswith("ValueError: x and y must have the same number of samples")
-    assert lines[-1].startswith("(") and "inside helpers hidden" in lines[-1]
-    assert "%tb" in lines[-1]
+    assert lines[2] == "    helpers.closed_form_fit(x, [1, 2, 3])"
+    # the hidden frames are noted where they were, so that the last line is the error
+    assert lines[3].startswith("  (") and "inside helpers hidden" in lines[3] and "%tb" in lines[3]
+    assert lines[-1].startswith("ValueError: x and y must have the same number of samples")
+    assert len(lines) == 5
 
 
 def test_names_no_path_of_this_machine():
