@@ -38,11 +38,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from . import sandbox
 from .judging import NOT_JUDGEABLE, judge, looks_like, plan, read_result
-from .student import ROOT
+from .student import ROOT, cell_tags
 from .submissions import (
     CSV_HEADER,
     Report,
@@ -139,7 +137,8 @@ def _run(nb, planned, private, work, timeout, notebook_timeout, memory, mode) ->
         # the cells travel in the job, which the kernel can't reach (and the worker need not
         # import nbformat: about 3 s per notebook)
         "cells": [
-            {"code": c.cell_type == "code", "source": c.source, "tags": _tags(c)} for c in nb.cells
+            {"code": c.cell_type == "code", "source": c.source, "tags": cell_tags(c)}
+            for c in nb.cells
         ],
         "work": str(work),
         "lib": str(lib),
@@ -174,11 +173,6 @@ def _run(nb, planned, private, work, timeout, notebook_timeout, memory, mode) ->
         )
         result["tampered"] = True
     return result
-
-
-def _tags(cell: nbformat.NotebookNode) -> list[str]:
-    tags = cell.get("metadata", {}).get("tags", [])
-    return [str(t) for t in tags] if isinstance(tags, list) else []
 
 
 def _run_worker(job: dict, ctl: Path) -> dict:

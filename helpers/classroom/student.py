@@ -69,8 +69,10 @@ class Exercise:
     check_name: str
 
 
-def _tags(cell: nbformat.NotebookNode) -> list[str]:
-    return list(cell.get("metadata", {}).get("tags", []))
+def cell_tags(cell: nbformat.NotebookNode) -> list[str]:
+    """The cell's tags; none where a (hand-edited or hostile) notebook stores no list there."""
+    tags = cell.get("metadata", {}).get("tags", [])
+    return [str(t) for t in tags] if isinstance(tags, list) else []
 
 
 def find_exercises(nb: nbformat.NotebookNode, name: str = "notebook") -> list[Exercise]:
@@ -81,7 +83,7 @@ def find_exercises(nb: nbformat.NotebookNode, name: str = "notebook") -> list[Ex
     """
     cells, found = nb.cells, []
     for i, cell in enumerate(cells):
-        if "exercise" not in _tags(cell):
+        if "exercise" not in cell_tags(cell):
             continue
         stub, fn = STUB.search(cell.source), STUB_DEF.search(cell.source)
         if cell.cell_type != "code" or not stub or not fn:
@@ -91,7 +93,7 @@ def find_exercises(nb: nbformat.NotebookNode, name: str = "notebook") -> list[Ex
             )
         after = cells[i + 1] if i + 1 < len(cells) else None
         call = CHECK_CALL.match(after.source) if after is not None else None
-        if after is None or "exercise-check" not in _tags(after) or not call:
+        if after is None or "exercise-check" not in cell_tags(after) or not call:
             raise ValueError(
                 f"{name}: the cell after exercise {stub.group(1)}'s stub (cell {i}) must be its "
                 f"check, 'check_...({fn.group(1)})', tagged 'exercise-check'."
@@ -105,7 +107,7 @@ def untagged_problems(nb: nbformat.NotebookNode, name: str = "notebook") -> list
     """Cells that look like an exercise's stub, check, solution or answer but lack the tag."""
     problems = []
     for i, cell in enumerate(nb.cells):
-        tags = _tags(cell)
+        tags = cell_tags(cell)
         if cell.cell_type == "code" and STUB.search(cell.source) and "exercise" not in tags:
             problems.append(f"{name}: cell {i} starts with '# Exercise N': tag it 'exercise'")
         if cell.cell_type == "code" and CHECK_CALL.match(cell.source):
@@ -115,8 +117,8 @@ def untagged_problems(nb: nbformat.NotebookNode, name: str = "notebook") -> list
         if details and not set(tags) & set(REMOVED_TAGS):
             tag = details.group(1).lower()
             problems.append(f"{name}: cell {i} is a <details> {tag}: tag it '{tag}'")
-    n_stubs = sum("exercise" in _tags(c) for c in nb.cells)
-    n_solutions = sum("solution" in _tags(c) for c in nb.cells)
+    n_stubs = sum("exercise" in cell_tags(c) for c in nb.cells)
+    n_solutions = sum("solution" in cell_tags(c) for c in nb.cells)
     if n_stubs != n_solutions:
         problems.append(f"{name}: {n_stubs} 'exercise' cells but {n_solutions} 'solution' cells")
     return problems
@@ -126,7 +128,7 @@ def solution_code(nb: nbformat.NotebookNode) -> list[str]:
     """The code of each ``solution`` cell, in order (one fenced python block each)."""
     codes = []
     for cell in nb.cells:
-        if "solution" in _tags(cell):
+        if "solution" in cell_tags(cell):
             blocks = PYTHON_BLOCK.findall(cell.source)
             if len(blocks) != 1:
                 raise ValueError(f"a solution cell holds {len(blocks)} python blocks, expected 1")
