@@ -7,7 +7,8 @@ lines that matter, the learner's own and the error itself, are lost in between.
 then how many library frames it hid and how to see them (``%tb``), then the error: the last
 line is always the error, as in Python's own tracebacks.
 
-Taught in: 02 · Autograd, section "Reading an error" (and used by every notebook's setup cell).
+Taught in: 02 · Autograd, section 4.2, in the fold "What happened, and why" under its prediction
+("Reading an error"; used by every notebook's setup cell).
 """
 
 from __future__ import annotations

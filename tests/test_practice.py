@@ -5,6 +5,9 @@
 - a "predict, then run" prompt's answer is out of sight until the learner asks for it: the
   next code cell is stored with its output collapsed (``"jupyter": {"outputs_hidden": true}``
   and the ``hide-output`` tag, which a site uses), and the student copy clears it;
+- and so is the prose that explains it: the markdown right after the answer cell is either a
+  fold, ``<details><summary>What happened, and why</summary>`` ... ``</details>`` with nothing
+  outside it, or a new section's heading; the student copy keeps the fold as it is;
 - test markers are cell tags: no ``NBVAL_`` comment in any notebook's source.
 """
 
@@ -23,6 +26,9 @@ from helpers.classroom import find_exercises, solution_code
 
 MAX_COPIED = 1 / 3
 PROMPT = re.compile(r"\*\*Predict\b[^*]*:?\*\*")
+FOLD = re.compile(
+    r"\A<details><summary>What happened, and why\b[^<]*</summary>\n\n.+\n\n</details>\Z", re.S
+)
 # Names a solution shares with the lesson without copying it: modules, builtins, and the
 # attribute and method names of the libraries (kept as they are after a dot).
 KEPT = {"np", "torch", "nn", "F", "helpers", "plt", "math", "self", "super"} | set(dir(builtins))
@@ -115,6 +121,38 @@ def test_a_prediction_is_asked_before_its_answer_shows(path):
         assert "hide-output" in cell.metadata.get("tags", []), f"{where}: tag it hide-output"
         twin = student_by_source.get(cell.source)
         assert twin is not None and not twin.outputs, f"{where}: the student copy must clear it"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name[:2])
+def test_the_explanation_of_a_prediction_is_folded_until_asked_for(path):
+    nb = load_notebook(path)
+    student_markdown = {c.source for c in load_notebook(ROOT / "student" / path.name).cells}
+    folds = 0
+    for i, j in _prompts(nb):
+        after = nb.cells[j + 1]
+        where = f"{path.name} cell {j + 1} (after the answer to the prompt in cell {i})"
+        assert after.cell_type == "markdown", f"{where}: explain the answer in markdown"
+        text = after.source.strip()
+        if text.startswith("#"):
+            continue  # the answer is the output alone, and a new section starts
+        assert FOLD.match(text), (
+            f"{where}: fold the explanation, '<details><summary>What happened, and "
+            f"why</summary>', blank line, text, blank line, '</details>', and put what comes "
+            f"after it in a cell of its own; it opens with: {text[:80]!r}"
+        )
+        assert after.source in student_markdown, f"{where}: the student copy must keep the fold"
+        folds += 1
+    assert folds, f"{path.name}: no prediction explains its answer in prose"
+
+
+def test_the_fold_check_can_fail():
+    assert FOLD.match(
+        "<details><summary>What happened, and why</summary>\n\nBecause.\n\n</details>"
+    )
+    assert not FOLD.match("No: the update was recorded in the graph.")
+    assert not FOLD.match(
+        "<details><summary>What happened, and why</summary>\n\nBecause.\n\n</details>\n\nNext:"
+    )
 
 
 @pytest.mark.parametrize("path", [*NOTEBOOKS, *sorted((ROOT / "student").glob("[0-9]*.ipynb"))])

@@ -7,7 +7,10 @@ what is on the page:
   on stderr;
 - every figure the committed notebook shows is displayed again, as a loaded image;
 - every widget output renders as a live widget (not its text fallback);
-- notebook 01's playground: moving the "learning rate" slider redraws the plot below it.
+- notebook 01's playground: moving the "learning rate" slider redraws the plot below it;
+- before anything runs, every fold of the notebook's markdown (`<details>`: an answer, a
+  solution, a prediction's "What happened, and why") renders closed, its text out of sight,
+  and a click on a "What happened" summary shows the text (screenshot NN_name_fold.png).
 One full-page screenshot per notebook goes to artifacts/screenshots/NN_name.png, and every
 figure, at a projector's 1280x720 and at the size the notebook column shows it, twice:
 NN_name_cellCC_figK.png in colour and NN_name_cellCC_figK_grey.png with the page rendered in
@@ -69,6 +72,18 @@ def stored_cells(path: Path) -> list[StoredCell]:
 
 
 # --- what the page shows, read in the browser -----------------------------------------------
+
+FOLD_SUMMARY = "What happened, and why"
+# Every <details> of the rendered markdown: its summary, whether it is open, and whether any
+# of the text it folds can be seen.
+JS_FOLDS = """
+() => [...window.jupyterapp.shell.currentWidget.node.querySelectorAll(
+         '.jp-MarkdownCell .jp-RenderedMarkdown details')].map((d) => ({
+  summary: (d.querySelector(':scope > summary')?.textContent ?? '').trim(),
+  open: d.open,
+  textShown: [...d.children].some((e) => e.tagName !== 'SUMMARY' && e.checkVisibility()),
+}))
+"""
 
 # The notebook panel that is open for `path`, with its kernel status, or null.
 JS_PANEL = """
@@ -258,6 +273,33 @@ def full_page_screenshot(page: Any, path: Path) -> None:
     page.set_viewport_size(viewport)
 
 
+def check_folds(page: Any, notebook: Path, shots: Path) -> None:
+    """Every fold closed, its text hidden; one "What happened" fold opened by a click."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    stored = sum(
+        "".join(c["source"]).count("<details>") for c in nb["cells"] if c["cell_type"] == "markdown"
+    )
+    page.wait_for_function(
+        f"() => ({JS_FOLDS})().length >= {stored}", timeout=KERNEL_TIMEOUT_S * 1000
+    )
+    folds = page.evaluate(JS_FOLDS)
+    assert len(folds) == stored, f"{notebook.name}: {stored} folds stored, {len(folds)} rendered"
+    shown = [f["summary"] for f in folds if f["open"] or f["textShown"]]
+    assert not shown, f"{notebook.name}: folds open or showing their text: {shown}"
+    if not any(f["summary"] == FOLD_SUMMARY for f in folds):
+        return
+    summary = page.locator(".jp-RenderedMarkdown details > summary", has_text=FOLD_SUMMARY).first
+    summary.scroll_into_view_if_needed()
+    summary.click()
+    fold = summary.locator("xpath=..")
+    page.wait_for_function("(d) => d.open", arg=fold.element_handle(), timeout=5_000)
+    assert fold.locator(":scope > :not(summary)").first.is_visible(), (
+        "the opened fold shows nothing"
+    )
+    fold.screenshot(path=str(shots / f"{notebook.stem}_fold.png"))
+    summary.click()  # closed again, as stored
+
+
 def check_outputs(name: str, stored: list[StoredCell], live: list[dict]) -> list[str]:
     """Compare what each code cell shows now with the committed notebook; return the problems."""
     problems = []
@@ -430,6 +472,7 @@ def test_notebook_runs_in_jupyterlab(
     # Room for the notebook: hide the file browser, as a reader would.
     page.evaluate("""() => { const app = window.jupyterapp;
                              if (!app.shell.leftCollapsed) app.shell.collapseLeft(); }""")
+    check_folds(page, notebook, screenshot_dir)
 
     # Clear the committed outputs first, so everything checked below comes from this run.
     click_menu(page, "Edit", "Clear Outputs of All Cells")
