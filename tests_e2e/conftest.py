@@ -2,8 +2,8 @@
 
 JupyterLab serves a temporary copy of notebooks/ (the committed files are never touched) on
 127.0.0.1, with its runtime files, settings, workspaces and IPython profile in temporary
-folders. Chromium is Debian's (/usr/bin/chromium, or $E2E_CHROMIUM), driven by Playwright;
-Playwright's own browser downloads are never used.
+folders. Chromium is the repository's one browser fixture (conftest.py at the root): Debian's
+/usr/bin/chromium, driven by Playwright, never a browser Playwright downloads.
 
 Without Chromium or the playwright package every test is skipped with the reason; set
 E2E_REQUIRE_BROWSER=1 (as CI does) to make that a failure instead.
@@ -32,17 +32,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 SCREENSHOT_DIR = ROOT / "artifacts" / "screenshots"
-CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SERVER_START_TIMEOUT_S = 90
 # A projector's size: every figure is screenshot as a classroom would see it.
 VIEWPORT = {"width": 1280, "height": 720}
@@ -59,25 +48,6 @@ LAB_SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("E2E_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (E2E_REQUIRE_BROWSER=1, so this is a failure, not a skip)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def e2e_requirements() -> None:
-    """Skip (or fail, under E2E_REQUIRE_BROWSER=1) when the browser or Playwright is missing."""
-    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        _unavailable(
-            f"{CHROMIUM} not found: install Debian's browser with `apt-get install -y chromium`"
-        )
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        _unavailable("the playwright package is missing: pip install -r requirements-test.txt")
 
 
 @dataclass
@@ -143,7 +113,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="session")
 def lab_server(
-    e2e_requirements: None, tmp_path_factory: pytest.TempPathFactory
+    browser_requirements: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LabServer]:
     """A JupyterLab server on 127.0.0.1 serving a temporary copy of notebooks/."""
     tmp = tmp_path_factory.mktemp("jupyterlab")
@@ -232,24 +202,6 @@ def lab_server(
         yield server
     finally:
         _stop(proc)
-
-
-@pytest.fixture(scope="session")
-def browser(e2e_requirements: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    home = tmp_path_factory.mktemp("chromium-home")
-    # Playwright gives Chromium a temporary profile; its crash reports and caches would still
-    # go under ~/.config and ~/.cache, so point those at a temporary folder too.
-    env = dict(os.environ, XDG_CONFIG_HOME=str(home / "config"), XDG_CACHE_HOME=str(home / "cache"))
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, env=env, timeout=60_000
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture
