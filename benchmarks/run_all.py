@@ -11,7 +11,12 @@ raise, as in JupyterLab) and times two spans:
 Nothing is written back: the notebooks stay as stored. Each notebook runs ``--repeats`` times
 round-robin (a noisy neighbour hits every notebook alike); the best repeat is the headline
 figure, since other processes only ever add time, with the slowest beside it. The load
-average before and after is printed, so a reader can tell a quiet run from a busy one.
+average before and after is printed, and, on Linux, where the CPUs' time went while the
+notebooks ran (``/proc/stat`` against this process and its children): to the benchmark and its
+kernels, to other processes, or to other guests of a virtual machine's host ("steal"). A run is
+called quiet when the last two took under a tenth of the CPUs' time; the targets are for a
+quiet machine, and the same notebooks have taken twice as long on a virtual machine whose host
+was busy.
 
 Targets on a quiet 2-core CPU (issue "The stacks learners really run"): notebook 07 at most
 20 s, the series (the sum over 01-07) at most 60 s. Exit status 1 if a target is missed.
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -36,6 +42,57 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_07_S = 20.0
 TARGET_SERIES_S = 60.0
+QUIET_SHARE = 0.10  # other processes plus steal, as a share of the CPUs' time
+
+
+def proc_stat_seconds(text: str, ticks_per_second: float) -> tuple[float, float]:
+    """(busy, stolen) CPU seconds since boot, summed over all CPUs, from the text of
+    ``/proc/stat``: its first line is ``cpu user nice system idle iowait irq softirq steal ...``
+    in clock ticks. Busy is user + nice + system + irq + softirq (guest time is inside user);
+    stolen is the time the hypervisor ran another guest while this one wanted to run."""
+    fields = text.splitlines()[0].split()
+    if fields[0] != "cpu" or len(fields) < 9:
+        raise ValueError(f"not the first line of /proc/stat: {text.splitlines()[0]!r}")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[1:9])
+    return (user + nice + system + irq + softirq) / ticks_per_second, steal / ticks_per_second
+
+
+def own_cpu_seconds() -> float:
+    """CPU seconds used by this process and its children that have ended (the kernels)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+class CpuAccount:
+    """Where the CPUs' time went between ``__init__`` and :meth:`report` (Linux only)."""
+
+    def __init__(self) -> None:
+        self.ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self.start = self._sample()
+
+    def _sample(self) -> tuple[float, float, float, float] | None:
+        try:
+            text = Path("/proc/stat").read_text(encoding="ascii")
+        except OSError:
+            return None
+        busy, stolen = proc_stat_seconds(text, self.ticks)
+        return busy, stolen, own_cpu_seconds(), time.perf_counter()
+
+    def report(self) -> str:
+        end = self._sample()
+        if self.start is None or end is None:
+            return "CPU time: not measured (no /proc/stat on this system)"
+        busy, stolen, own, wall = (b - a for a, b in zip(self.start, end, strict=True))
+        capacity = wall * (os.cpu_count() or 1)
+        others = max(busy - own, 0.0)
+        share = (others + stolen) / capacity
+        verdict = "quiet" if share < QUIET_SHARE else "NOT quiet: the figures above are slow"
+        return (
+            f"CPU time over {wall:.0f} s on {os.cpu_count()} CPUs: {own:.1f} s this benchmark and "
+            f"its kernels, {others:.1f} s other processes, {stolen:.1f} s stolen by the host: "
+            f"{share:.0%} not ours, {verdict}"
+        )
 
 
 def run_once(path: Path) -> tuple[float, float, list[tuple[float, int]]]:
@@ -80,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     every = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     paths = args.notebooks or every
     load_before = os.getloadavg()
+    account = CpuAccount()
     runs: dict[str, list[tuple[float, float, list[tuple[float, int]]]]] = {
         p.name: [] for p in paths
     }
@@ -87,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in paths:
             runs[path.name].append(run_once(path))
     load_after = os.getloadavg()
+    cpu = account.report()
 
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, ", end="")
     print(f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
@@ -102,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    cell {index:<3} {seconds:6.2f} s")
     series = sum(best.values())
     print(f"{'series (sum of the best)':<40} {series:>12.1f}")
+    print(cpu)
 
     ok = True
     seven = next((t for name, t in best.items() if name.startswith("07_")), None)
