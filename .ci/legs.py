@@ -6,7 +6,8 @@ AFTER failed). At most N steps run at once (default 3); a free slot goes to the 
 step, in the order given, whose AFTER is done: list the longest first. Make's own ``-j`` can't
 promise that order. Each step runs as ``make --no-print-directory TARGET`` with its output kept
 aside and printed, whole, when it ends. At the end: a table of when each step ran and how long
-it took, and the exit status 1 if any step failed or was skipped.
+it took, where the CPUs' time went (benchmarks/cpu_account.py: were the steps alone on the
+machine?), and the exit status 1 if any step failed or was skipped.
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from cpu_account import CpuAccount  # noqa: E402 (benchmarks/ is not a package)
 
 
 @dataclass
@@ -52,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = parse(args.steps)
     by_name = {s.target: s for s in steps}
     make = os.environ.get("MAKE", "make")
+    account = CpuAccount("make test's steps")
     t0 = time.monotonic()
 
     def ready(step: Step) -> bool | None:
@@ -106,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     total = time.monotonic() - t0
     verdict = f"FAILED: {' '.join(failed)}" if failed else "all passed"
     print(f"{len(steps)} steps, {args.jobs} at a time, {total:.0f} s in all: {verdict}")
+    print(account.report())
     return 1 if failed else 0
 
 

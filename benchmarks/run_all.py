@@ -29,70 +29,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import nbformat
+from cpu_account import CpuAccount  # benchmarks/, beside this script
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_07_S = 20.0
 TARGET_SERIES_S = 60.0
-QUIET_SHARE = 0.10  # other processes plus steal, as a share of the CPUs' time
-
-
-def proc_stat_seconds(text: str, ticks_per_second: float) -> tuple[float, float]:
-    """(busy, stolen) CPU seconds since boot, summed over all CPUs, from the text of
-    ``/proc/stat``: its first line is ``cpu user nice system idle iowait irq softirq steal ...``
-    in clock ticks. Busy is user + nice + system + irq + softirq (guest time is inside user);
-    stolen is the time the hypervisor ran another guest while this one wanted to run."""
-    fields = text.splitlines()[0].split()
-    if fields[0] != "cpu" or len(fields) < 9:
-        raise ValueError(f"not the first line of /proc/stat: {text.splitlines()[0]!r}")
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[1:9])
-    return (user + nice + system + irq + softirq) / ticks_per_second, steal / ticks_per_second
-
-
-def own_cpu_seconds() -> float:
-    """CPU seconds used by this process and its children that have ended (the kernels)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-
-
-class CpuAccount:
-    """Where the CPUs' time went between ``__init__`` and :meth:`report` (Linux only)."""
-
-    def __init__(self) -> None:
-        self.ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-        self.start = self._sample()
-
-    def _sample(self) -> tuple[float, float, float, float] | None:
-        try:
-            text = Path("/proc/stat").read_text(encoding="ascii")
-        except OSError:
-            return None
-        busy, stolen = proc_stat_seconds(text, self.ticks)
-        return busy, stolen, own_cpu_seconds(), time.perf_counter()
-
-    def report(self) -> str:
-        end = self._sample()
-        if self.start is None or end is None:
-            return "CPU time: not measured (no /proc/stat on this system)"
-        busy, stolen, own, wall = (b - a for a, b in zip(self.start, end, strict=True))
-        capacity = wall * (os.cpu_count() or 1)
-        others = max(busy - own, 0.0)
-        share = (others + stolen) / capacity
-        verdict = "quiet" if share < QUIET_SHARE else "NOT quiet: the figures above are slow"
-        return (
-            f"CPU time over {wall:.0f} s on {os.cpu_count()} CPUs: {own:.1f} s this benchmark and "
-            f"its kernels, {others:.1f} s other processes, {stolen:.1f} s stolen by the host: "
-            f"{share:.0%} not ours, {verdict}"
-        )
 
 
 def run_once(path: Path) -> tuple[float, float, list[tuple[float, int]]]:
@@ -137,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     every = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     paths = args.notebooks or every
     load_before = os.getloadavg()
-    account = CpuAccount()
+    account = CpuAccount("this benchmark and its kernels")
     runs: dict[str, list[tuple[float, float, list[tuple[float, int]]]]] = {
         p.name: [] for p in paths
     }

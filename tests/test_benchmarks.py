@@ -1,5 +1,6 @@
-"""benchmarks/run_all.py's account of where the CPUs' time went: the targets of issue 23 are
-for a quiet machine, and the script must say when a run was not quiet."""
+"""benchmarks/cpu_account.py, the account of where the CPUs' time went that run_all.py and
+.ci/legs.py print: the time targets of issue 23 are for a quiet machine, and a run must say
+when it was not quiet."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("run_all", ROOT / "benchmarks" / "run_all.py")
-run_all = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(run_all)
+_spec = importlib.util.spec_from_file_location(
+    "cpu_account", ROOT / "benchmarks" / "cpu_account.py"
+)
+cpu_account = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(cpu_account)
 
 STAT = """cpu  686506 5270 127877 382951 4552 0 2438 4839 0 0
 cpu0 336258 2533 63841 191155 532 0 400 2406 0 0
@@ -20,18 +23,18 @@ cpu0 336258 2533 63841 191155 532 0 400 2406 0 0
 
 
 def test_proc_stat_seconds_reads_busy_and_stolen_ticks():
-    busy, stolen = run_all.proc_stat_seconds(STAT, 100)
+    busy, stolen = cpu_account.proc_stat_seconds(STAT, 100)
     assert busy == pytest.approx((686506 + 5270 + 127877 + 0 + 2438) / 100)
     assert stolen == pytest.approx(48.39)
 
 
 def test_proc_stat_seconds_refuses_another_file():
     with pytest.raises(ValueError, match="not the first line of /proc/stat"):
-        run_all.proc_stat_seconds("intr 1 2 3\n", 100)
+        cpu_account.proc_stat_seconds("intr 1 2 3\n", 100)
 
 
 def _account(start, end, monkeypatch):
-    account = run_all.CpuAccount.__new__(run_all.CpuAccount)
+    account = cpu_account.CpuAccount("the work")
     account.start = start
     monkeypatch.setattr(account, "_sample", lambda: end)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
@@ -41,7 +44,7 @@ def _account(start, end, monkeypatch):
 def test_a_run_with_the_cpus_to_itself_is_quiet(monkeypatch):
     # 10 s of wall time on 2 CPUs; 12 s busy, 11.5 of them ours; nothing stolen
     line = _account((100.0, 4.0, 1.0, 0.0), (112.0, 4.0, 12.5, 10.0), monkeypatch)
-    assert "11.5 s this benchmark" in line and "0.5 s other processes" in line
+    assert "11.5 s the work" in line and "0.5 s other processes" in line
     assert line.endswith("quiet") and "NOT" not in line
 
 
@@ -54,5 +57,5 @@ def test_a_run_beside_other_work_or_a_busy_host_is_not_quiet(monkeypatch):
 
 @pytest.mark.skipif(not Path("/proc/stat").is_file(), reason="no /proc/stat (not Linux)")
 def test_the_account_reads_this_machine():
-    line = run_all.CpuAccount().report()
+    line = cpu_account.CpuAccount().report()
     assert line.startswith("CPU time over") and "stolen by the host" in line
