@@ -12,11 +12,11 @@ Nothing is written back: the notebooks stay as stored. Each notebook runs ``--re
 round-robin (a noisy neighbour hits every notebook alike); the best repeat is the headline
 figure, since other processes only ever add time, with the slowest beside it. The load
 average before and after is printed, and, on Linux, where the CPUs' time went while the
-notebooks ran (``/proc/stat`` against this process and its children): to the benchmark and its
-kernels, to other processes, or to other guests of a virtual machine's host ("steal"). A run is
-called quiet when the last two took under a tenth of the CPUs' time; the targets are for a
-quiet machine, and the same notebooks have taken twice as long on a virtual machine whose host
-was busy.
+notebooks ran (``cpu_account.py``, beside this script: every process watched, ``/proc/stat``
+for the host): to the benchmark and its kernels, to other processes, or to other guests of a
+virtual machine's host ("steal"). A run is called quiet when the last two took under a tenth of
+the CPUs' time; the targets are for a quiet machine, and the same notebooks have taken twice as
+long on a virtual machine whose host was busy.
 
 Targets on a quiet 2-core CPU (issue "The stacks learners really run"): notebook 07 at most
 20 s, the series (the sum over 01-07) at most 60 s. Exit status 1 if a target is missed.

@@ -126,7 +126,7 @@ def test_a_prediction_is_asked_before_its_answer_shows(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name[:2])
 def test_the_explanation_of_a_prediction_is_folded_until_asked_for(path):
     nb = load_notebook(path)
-    student_markdown = {c.source for c in load_notebook(ROOT / "student" / path.name).cells}
+    student_sources = {c.source for c in load_notebook(ROOT / "student" / path.name).cells}
     folds = 0
     for i, j in _prompts(nb):
         after = nb.cells[j + 1]
@@ -140,7 +140,7 @@ def test_the_explanation_of_a_prediction_is_folded_until_asked_for(path):
             f"why</summary>', blank line, text, blank line, '</details>', and put what comes "
             f"after it in a cell of its own; it opens with: {text[:80]!r}"
         )
-        assert after.source in student_markdown, f"{where}: the student copy must keep the fold"
+        assert after.source in student_sources, f"{where}: the student copy must keep the fold"
         folds += 1
     assert folds, f"{path.name}: no prediction explains its answer in prose"
 
